@@ -1,0 +1,130 @@
+"""The `candor` command."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="candor: anonymous clinician check-ins for Slack.")
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption key commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+def _settings() -> Settings:
+    from bot import logs
+
+    s = load_settings()
+    logs.setup(s.log_level)
+    return s
+
+
+def _candor(settings: Settings, *, need_slack: bool = True):
+    from bot.context import Candor
+
+    if need_slack:
+        settings.require("slack_bot_token")
+    return Candor.build(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (Alembic)."""
+    from storage.migrate import upgrade
+
+    s = _settings()
+    upgrade(s.database_url)
+    typer.echo("database is up to date")
+
+
+def _wait_forever(stop: threading.Event) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@app.command()
+def serve(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000)")] = None) -> None:
+    """Run the HTTP app (POST /slack/events, GET /healthz) on a production server."""
+    from bot.app import create_app
+    from bot.web import make_wsgi
+    from bot.web import serve as run_server
+
+    s = _settings()
+    s.require("slack_bot_token", "slack_signing_secret")
+    c = _candor(s)
+    wsgi = make_wsgi(create_app(c), c.db)
+    typer.echo(f"candor serving on :{port or s.port}")
+    run_server(wsgi, port or s.port)
+
+
+@app.command()
+def clock() -> None:
+    """Run the scheduler: deliveries, reminders, closing rounds, retention."""
+    from bot.app import create_app
+    from bot.clock import Clock
+
+    s = _settings()
+    c = _candor(s)
+    create_app(c)  # registers the after-close hooks (digest)
+    k = Clock(c)
+    k.start()
+    stop = threading.Event()
+    _wait_forever(stop)
+    k.stop()
+
+
+@app.command()
+def run(port: Annotated[int | None, typer.Option()] = None) -> None:
+    """Serve and clock in one process (Socket Mode when SLACK_APP_TOKEN is set)."""
+    from bot.app import create_app
+    from bot.clock import Clock
+    from bot.web import make_wsgi
+    from bot.web import serve as run_server
+
+    s = _settings()
+    c = _candor(s)
+    socket = bool(s.slack_app_token)
+    if not socket:
+        s.require("slack_signing_secret")
+    bolt = create_app(c, socket_mode=socket)
+    k = Clock(c)
+    k.start()
+    try:
+        if socket:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            SocketModeHandler(bolt, s.slack_app_token).start()
+        else:
+            run_server(make_wsgi(bolt, c.db), port or s.port)
+    finally:
+        k.stop()
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Where to write the demo database and chart")] = Path("demo-out"),
+    people: Annotated[int, typer.Option(min=10, max=500)] = 40,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Run a whole round offline against a fake Slack: no Slack account needed."""
+    from bot.demo import run_demo
+
+    run_demo(out, people=people, seed=seed)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as e:
+        print(f"candor: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,102 @@
+"""`candor clock`: the scheduler process.
+
+APScheduler 3 with an in-memory job store (never shared between processes);
+the lease decides which process may act. Jobs:
+- deliver: send invitations and reminders that are due (every second);
+- lifecycle: close rounds whose window ended, open scheduled rounds, queue
+  reminders (every 15 s);
+- housekeeping: daily retention purge.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from bot import delivery, services
+from bot.context import Candor
+from bot.lease import ClockLease
+from storage.models import Round
+
+log = logging.getLogger("candor.clock")
+
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+
+class Clock:
+    def __init__(self, c: Candor, tick_seconds: float = 1.0, lease_ttl: float = 20.0):
+        self.c = c
+        self.lease = ClockLease(c.db, c.now, ttl=lease_ttl)
+        self.tick_seconds = tick_seconds
+        self.holding = False
+        self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
+        self._lock = threading.Lock()
+
+    # -- jobs ----------------------------------------------------------------
+    def hold(self) -> bool:
+        was = self.holding
+        try:
+            self.holding = self.lease.acquire()
+        except Exception:
+            log.exception("lease check failed")
+            self.holding = False
+        if self.holding and not was:
+            log.info("clock lease acquired (%s)", self.lease.holder)
+            delivery.recover_orphans(self.c)
+        return self.holding
+
+    def deliver(self) -> None:
+        with self._lock:
+            if not self.hold():
+                return
+            while True:
+                res = delivery.deliver_due(self.c, limit=200)
+                if not res or not self.hold():
+                    break
+
+    def lifecycle(self) -> None:
+        if not self.hold():
+            return
+        self.close_due()
+        from bot import schedule
+
+        schedule.run_due(self.c)
+
+    def close_due(self) -> list[int]:
+        now = self.c.now()
+        with self.c.db.session() as s:
+            due = s.execute(select(Round.id, Round.team_id).where(
+                Round.status == "open", Round.closes_at <= now)).all()
+        closed = []
+        for rid, team in due:
+            try:
+                services.close_round(self.c, team, rid)
+                closed.append(rid)
+            except services.ServiceError:
+                pass
+        return closed
+
+    def housekeeping(self) -> None:
+        if not self.hold():
+            return
+        from bot import retention
+
+        retention.purge(self.c)
+
+    # -- running -------------------------------------------------------------
+    def start(self) -> None:
+        s = self.scheduler
+        s.add_job(self.deliver, "interval", seconds=self.tick_seconds, id="deliver")
+        s.add_job(self.lifecycle, "interval", seconds=15, id="lifecycle")
+        s.add_job(self.housekeeping, "interval", hours=24, id="housekeeping")
+        s.start()
+        log.info("clock started")
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self.holding:
+            self.lease.release()

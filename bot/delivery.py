@@ -1,0 +1,155 @@
+"""The durable outbox: pending -> sending -> sent | failed.
+
+Every invitation is a row before anything is sent. A row is claimed with a
+conditional UPDATE (so two senders can never both claim it), sent to the
+user's ID (no conversations.open), then marked sent with the message ts.
+After a crash, rows stuck in "sending" are checked against the DM's history
+(the message carries the delivery id in its metadata) before any re-send.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select, update
+
+from bot.context import Candor, epoch
+from bot.i18n import lang_for
+from bot.views.checkin import prompt_blocks, reminder_blocks
+from storage.models import Delivery, Person, Round, Workspace
+
+log = logging.getLogger("candor.delivery")
+
+MAX_ATTEMPTS = 5
+EVENT_TYPE = "candor_invite"
+# Errors that no retry will fix.
+PERMANENT = {"user_not_found", "account_inactive", "channel_not_found", "cannot_dm_bot",
+             "user_disabled", "is_archived", "invalid_auth", "not_authed", "missing_scope"}
+
+
+def claim_due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
+    now = c.now()
+    with c.db.session() as s:
+        q = (select(Delivery.id).join(Round, Round.id == Delivery.round_id)
+             .where(Delivery.status == "pending", Delivery.send_after <= now,
+                    Round.status == "open")
+             .order_by(Delivery.send_after, Delivery.id).limit(limit))
+        if team_id:
+            q = q.where(Delivery.team_id == team_id)
+        ids = list(s.scalars(q))
+        claimed = []
+        for did in ids:
+            n = s.execute(update(Delivery).where(Delivery.id == did, Delivery.status == "pending")
+                          .values(status="sending", claimed_at=now,
+                                  attempts=Delivery.attempts + 1)).rowcount
+            if n:
+                claimed.append(did)
+    return claimed
+
+
+def _content(c: Candor, d: Delivery) -> tuple[list[dict], str]:
+    with c.db.session() as s:
+        rnd = s.get(Round, d.round_id)
+        ws = s.get(Workspace, d.team_id)
+        person = s.get(Person, (d.team_id, d.user_id))
+    lang = lang_for(person.locale if person else None)
+    closes = f"{rnd.closes_at:%A %d %B, %H:%M} UTC"
+    if d.kind == "reminder":
+        return reminder_blocks(lang, rnd.id, closes)
+    return prompt_blocks(lang, rnd.id, closes, ws.min_score_n if ws else 5)
+
+
+def send_one(c: Candor, delivery_id: int) -> str:
+    with c.db.session() as s:
+        d = s.get(Delivery, delivery_id)
+        if d is None or d.status != "sending":
+            return "skipped"
+    try:
+        blocks, text = _content(c, d)
+        resp = c.client.chat_postMessage(
+            channel=d.user_id, text=text, blocks=blocks,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery": d.id}},
+        )
+    except SlackApiError as e:
+        err = str(e.response.get("error") or e.response.status_code)
+        return _failed(c, d, err, permanent=err in PERMANENT)
+    except Exception as e:  # timeouts, connection errors after retries ran out
+        return _failed(c, d, type(e).__name__, permanent=False)
+    with c.db.session() as s:
+        s.execute(update(Delivery).where(Delivery.id == d.id).values(
+            status="sent", channel=resp.get("channel"), ts=resp.get("ts"), last_error=None))
+    return "sent"
+
+
+def _failed(c: Candor, d: Delivery, err: str, permanent: bool) -> str:
+    final = permanent or d.attempts >= MAX_ATTEMPTS
+    with c.db.session() as s:
+        s.execute(update(Delivery).where(Delivery.id == d.id).values(
+            status="failed" if final else "pending", last_error=err[:200],
+            send_after=c.now() + timedelta(seconds=min(300, 5 * 2 ** d.attempts))))
+    log.warning("delivery %s %s: %s", d.id, "failed" if final else "will retry", err)
+    return "failed" if final else "retry"
+
+
+def deliver_due(c: Candor, workers: int = 4, limit: int = 500, team_id: str | None = None) -> dict:
+    """Send what is due. Bounded concurrency; the pacer spaces the calls."""
+    ids = claim_due(c, limit, team_id)
+    results: dict[str, int] = {}
+    if not ids:
+        return results
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as ex:
+        for r in ex.map(lambda i: send_one(c, i), ids):
+            results[r] = results.get(r, 0) + 1
+    return results
+
+
+def recover_orphans(c: Candor) -> dict:
+    """Rows left in "sending" by a process that died. Look for the message in
+    the DM before sending again: kill -9 must neither lose nor double."""
+    with c.db.session() as s:
+        rows = list(s.scalars(select(Delivery).where(Delivery.status == "sending")))
+    out = {"found": 0, "requeued": 0, "unchecked": 0}
+    for d in rows:
+        try:
+            ts = _find_in_dm(c, d)
+        except Exception:
+            out["unchecked"] += 1  # stays "sending"; checked again next time
+            continue
+        with c.db.session() as s:
+            if ts:
+                s.execute(update(Delivery).where(Delivery.id == d.id).values(
+                    status="sent", channel=ts[0], ts=ts[1]))
+                out["found"] += 1
+            else:
+                s.execute(update(Delivery).where(Delivery.id == d.id).values(status="pending"))
+                out["requeued"] += 1
+    if rows:
+        log.info("recovered deliveries after a restart: %s", out)
+    return out
+
+
+def _find_in_dm(c: Candor, d: Delivery) -> tuple[str, str] | None:
+    try:
+        channel = d.channel or c.client.conversations_open(users=d.user_id)["channel"]["id"]
+        with c.db.session() as s:
+            opened = s.get(Round, d.round_id).opened_at
+        cursor = None
+        while True:
+            resp = c.client.conversations_history(
+                channel=channel, oldest=str(epoch(opened) - 60), limit=200,
+                include_all_metadata=True, cursor=cursor)
+            for m in resp.get("messages", []):
+                md = m.get("metadata") or {}
+                if md.get("event_type") == EVENT_TYPE and \
+                        (md.get("event_payload") or {}).get("delivery") == d.id:
+                    return channel, m["ts"]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+    except SlackApiError as e:
+        log.warning("could not check DM history for delivery %s: %s", d.id,
+                    e.response.get("error"))
+        raise

@@ -1,0 +1,68 @@
+"""Client-side pacing per Slack method, so 429s are rare rather than routine.
+
+Slack limits by method tier. A token bucket per method spaces our calls just
+under each limit; Retry-After (via slack_sdk's retry handler) covers the rest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from slack_sdk import WebClient
+
+# (calls per second, burst). Slightly under Slack's published tiers:
+# Tier 2 ~20/min, Tier 3 ~50/min, Tier 4 ~100/min; chat.postMessage is
+# "special" (per channel ~1/s, plus a workspace-wide cap) and DMs are each
+# their own channel, so the workspace cap is what binds.
+DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
+    "chat.postMessage": (9.7, 20),
+    "chat.update": (9.7, 10),
+    "users.list": (19 / 60, 2),
+    "conversations.members": (95 / 60, 5),
+    "conversations.open": (48 / 60, 3),
+    "conversations.history": (48 / 60, 3),
+    "users.info": (95 / 60, 5),
+}
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int, clock=time.monotonic, sleep=time.sleep):
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.clock, self.sleep = clock, sleep
+        self.last = clock()
+        self.lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, waiting if needed; returns how long it waited."""
+        with self.lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            self.tokens -= 1
+            wait = 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+        if wait:
+            self.sleep(wait)
+        return wait
+
+
+class Pacer:
+    def __init__(self, limits: dict[str, tuple[float, int]] | None = None):
+        self.buckets = {m: TokenBucket(r, b) for m, (r, b) in (limits or DEFAULT_LIMITS).items()}
+
+    def acquire(self, method: str) -> float:
+        bucket = self.buckets.get(method)
+        return bucket.acquire() if bucket else 0.0
+
+
+class PacedWebClient(WebClient):
+    """A WebClient whose every call first waits for its method's token."""
+
+    def __init__(self, *args, pacer: Pacer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pacer = pacer or Pacer()
+
+    def api_call(self, api_method: str, **kwargs):  # type: ignore[override]
+        self.pacer.acquire(api_method)
+        return super().api_call(api_method, **kwargs)

@@ -1,0 +1,55 @@
+"""App Home: the clinician view, and an admin summary above it for admins."""
+
+from __future__ import annotations
+
+from bot.i18n import t
+
+
+def _md(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict:
+    b = {"type": "button", "action_id": action_id, "value": value,
+         "text": {"type": "plain_text", "text": text[:75]}}
+    if style:
+        b["style"] = style
+    return b
+
+
+def clinician_blocks(lang: str, *, paused: bool, next_when: str | None, resources: str,
+                     batch: int, min_n: int, min_comments: int) -> list[dict]:
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+        _md(t(lang, "home.about")),
+        _md(t(lang, "home.next", when=next_when) if next_when else t(lang, "home.next_none")),
+        _md(t(lang, "home.paused") if paused else t(lang, "home.active")),
+        {"type": "actions", "block_id": "pause", "elements": [
+            _button(t(lang, "home.resume"), "toggle_pause", "resume", "primary") if paused
+            else _button(t(lang, "home.pause"), "toggle_pause", "pause")]},
+        {"type": "divider"},
+        _md(f"*{t(lang, 'privacy.title')}*\n"
+            + t(lang, "privacy.body", batch=batch, min_n=min_n, min_comments=min_comments)),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": t(lang, "home.privacy_more")}]},
+        {"type": "divider"},
+        _md(t(lang, "home.resources", text=resources)),
+    ]
+
+
+def admin_blocks(summary: list[str]) -> list[dict]:
+    """Admin-only: configuration at a glance, and the buttons to change it."""
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": "candor · admin"}},
+        _md("\n".join(summary)),
+        {"type": "actions", "block_id": "admin", "elements": [
+            _button("Questions", "open_questions"),
+            _button("Support resources", "open_resources"),
+            _button("Privacy thresholds", "open_privacy"),
+            _button("Schedule", "open_schedule"),
+        ]},
+        {"type": "divider"},
+    ]
+
+
+def home_view(blocks: list[dict]) -> dict:
+    return {"type": "home", "blocks": blocks[:100]}

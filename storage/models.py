@@ -1,0 +1,206 @@
+"""Tables. Every row is scoped by Slack team (workspace) ID.
+
+Anonymity lives in the shape of these tables:
+- `responses` and `comments` carry no user, no ballot id and no time; their
+  primary keys are random 128-bit ids, and on SQLite they are WITHOUT ROWID
+  tables so storage order follows those random ids, not insertion order.
+- `participation` holds keyed hashes of (round, user) with no time and no link
+  to ballots; the round's salt is destroyed (and tokens deleted) at close.
+- `sealed_ballots` hold encrypted submissions until the ballot box opens them
+  in shuffled batches.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    digest_channel: Mapped[str | None] = mapped_column(String(32))
+    min_score_n: Mapped[int] = mapped_column(Integer, default=5)
+    min_comment_n: Mapped[int] = mapped_column(Integer, default=10)
+    max_questions: Mapped[int] = mapped_column(Integer, default=5)
+    schedule_every: Mapped[str | None] = mapped_column(String(16))  # weekly|biweekly|monthly
+    schedule_weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday
+    schedule_time: Mapped[str | None] = mapped_column(String(5))  # HH:MM, recipient-local
+    window_days: Mapped[int] = mapped_column(Integer, default=3)
+    reminder_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_tz: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    resources_text: Mapped[str | None] = mapped_column(Text)
+    roster_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Audience(Base):
+    __tablename__ = "audiences"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    channel_name: Mapped[str] = mapped_column(String(128))
+
+
+class QuestionRow(Base):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    scale: Mapped[str] = mapped_column(String(32))
+    text_en: Mapped[str] = mapped_column(Text)
+    text_es: Mapped[str] = mapped_column(Text)
+    theme: Mapped[str | None] = mapped_column(String(32))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    validated: Mapped[bool] = mapped_column(Boolean, default=False)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(Text, default="")
+    citation: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Person(Base):
+    """Roster cache from users.list: who can be invited, their time zone and
+    language, and names to scrub from comments. Never joined to answers."""
+
+    __tablename__ = "people"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    names: Mapped[list] = mapped_column(JSON, default=list)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # human, not deleted
+
+
+class Pause(Base):
+    """A person who asked not to be invited. Nothing else is recorded."""
+
+    __tablename__ = "pauses"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|closed
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closes_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Key material for participation tokens; set to NULL when the round closes.
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    question_keys: Mapped[list] = mapped_column(JSON, default=list)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    # Respondent count per team is written by the ballot box, never per ballot.
+    published: Mapped[list] = mapped_column(JSON, default=list)  # cells published so far
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Delivery(Base):
+    """Outbox: one row per (round, person, kind). Holds who was invited, never
+    what they answered."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    team_label: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16), default="prompt")  # prompt|reminder
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    send_after: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Participation(Base):
+    __tablename__ = "participation"
+    __table_args__ = NO_ROWID
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SealedBallot(Base):
+    __tablename__ = "sealed_ballots"
+    __table_args__ = NO_ROWID
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[str] = mapped_column(Text)
+
+
+class Response(Base):
+    __tablename__ = "responses"
+    __table_args__ = NO_ROWID
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random 128-bit
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    team_label: Mapped[str] = mapped_column(String(128))
+    question_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class Comment(Base):
+    """Scrubbed comment, encrypted. No team: comments are only ever shown
+    organisation-wide, so nothing here could narrow one to a small group."""
+
+    __tablename__ = "comments"
+    __table_args__ = NO_ROWID
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[str] = mapped_column(Text)
+
+
+class TeamCount(Base):
+    """Ballots per team per round, added to batch by batch as ballots open."""
+
+    __tablename__ = "team_counts"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    team_label: Mapped[str] = mapped_column(String(128), primary_key=True)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    ballots: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Lease(Base):
+    """Only the holder of an unexpired lease runs the clock."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
