@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from bot import delivery, services
+from bot import delivery, schedule, services
 from bot.context import Candor
 from bot.lease import ClockLease
-from storage.models import Round
+from storage.models import Round, Workspace
 
 log = logging.getLogger("candor.clock")
 
@@ -61,9 +62,34 @@ class Clock:
         if not self.hold():
             return
         self.close_due()
-        from bot import schedule
-
         schedule.run_due(self.c)
+
+    def sync_schedules(self) -> None:
+        """Rebuild each workspace's CronTrigger job from the database, so a
+        schedule change takes effect within a minute without a restart."""
+        with self.c.db.session() as s:
+            wanted = {f"open:{w.team_id}": w for w in s.scalars(select(Workspace))}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("open:") and job.id not in wanted:
+                job.remove()
+        for job_id, ws in wanted.items():
+            trig = schedule.cron_for(ws)
+            existing = self.scheduler.get_job(job_id)
+            if trig is None:
+                if existing:
+                    existing.remove()
+                continue
+            if existing is not None and str(existing.trigger) == str(trig):
+                continue
+            self.scheduler.add_job(self.open_for, trig, args=[ws.team_id], id=job_id,
+                                   replace_existing=True, misfire_grace_time=6 * 3600,
+                                   coalesce=True)
+
+    def open_for(self, team_id: str) -> None:
+        if not self.hold():
+            return
+        day = schedule.next_send_day_on_fire(self.c.now())
+        schedule.open_scheduled(self.c, team_id, day)
 
     def close_due(self) -> list[int]:
         now = self.c.now()
@@ -91,6 +117,8 @@ class Clock:
         s = self.scheduler
         s.add_job(self.deliver, "interval", seconds=self.tick_seconds, id="deliver")
         s.add_job(self.lifecycle, "interval", seconds=15, id="lifecycle")
+        s.add_job(self.sync_schedules, "interval", seconds=30, id="sync",
+                  next_run_time=self.c.now().replace(tzinfo=UTC))
         s.add_job(self.housekeeping, "interval", hours=24, id="housekeeping")
         s.start()
         log.info("clock started")

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     @classmethod
     def _admins(cls, v: str) -> str:
         for uid in filter(None, (p.strip() for p in v.split(","))):
-            if not uid[:1] in ("U", "W") or not uid.isalnum():
+            if uid[:1] not in ("U", "W") or not uid.isalnum():
                 raise ValueError(f"{uid!r} is not a Slack user ID (like U012AB3CD)")
         return v
 

@@ -67,6 +67,10 @@ def send_one(c: Candor, delivery_id: int) -> str:
         d = s.get(Delivery, delivery_id)
         if d is None or d.status != "sending":
             return "skipped"
+        if d.kind == "reminder" and _answered(c, s, d):
+            # Decided by the participation token alone; no answer is looked at.
+            d.status, d.last_error = "skipped", "already answered"
+            return "skipped"
     try:
         blocks, text = _content(c, d)
         resp = c.client.chat_postMessage(
@@ -82,6 +86,11 @@ def send_one(c: Candor, delivery_id: int) -> str:
         s.execute(update(Delivery).where(Delivery.id == d.id).values(
             status="sent", channel=resp.get("channel"), ts=resp.get("ts"), last_error=None))
     return "sent"
+
+
+def _answered(c: Candor, s, d: Delivery) -> bool:
+    rnd = s.get(Round, d.round_id)
+    return rnd is None or rnd.status != "open" or c.box.has_answered(s, rnd, d.user_id)
 
 
 def _failed(c: Candor, d: Delivery, err: str, permanent: bool) -> str:

@@ -1,18 +1,225 @@
-"""Executes the configured schedule (filled in by the clock issue)."""
+"""When rounds open, when each person is invited and reminded.
+
+A round's send happens at the configured weekday and time *in each
+recipient's own time zone*. Times are computed per calendar date with
+zoneinfo (never by adding 24 h in UTC), so daylight-saving changes neither
+skip nor double a send: a time that doesn't exist (spring forward) is sent
+at the first valid instant after it, an ambiguous one (fall back) once, at
+its first occurrence.
+
+The clock builds one APScheduler CronTrigger per workspace from the
+database. It fires at the start of the scheduled weekday in the earliest
+time zone (UTC+14), opens the round, and queues every invitation for its
+local time; the outbox sends each when it is due.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
 from bot.context import Candor
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+CRON_DAYS = ("mon", "tue", "wed", "thu", "fri")
+EARLIEST_TZ = "Etc/GMT-14"  # UTC+14: where a calendar day starts first
 
-def run_due(c: Candor) -> None:
-    """Open scheduled rounds and queue reminders that are due."""
+
+def zone(name: str | None, default: str = "America/New_York") -> ZoneInfo:
+    for candidate in (name, default, "UTC"):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def local_to_utc(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
+    """Naive UTC for wall-clock `hhmm` on `day` in `tz`.
+
+    zoneinfo resolves a non-existent wall time with the pre-transition offset
+    (02:30 on a spring-forward day becomes 03:30 local) and an ambiguous one
+    with fold=0 (its first occurrence): one send either way."""
+    h, m = (int(x) for x in hhmm.split(":"))
+    local = datetime.combine(day, time(h, m), tzinfo=tz)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _weekday_on_or_after(d: date, weekday: int) -> date:
+    return d + timedelta(days=(weekday - d.weekday()) % 7)
+
+
+def reminder_day(send_day: date, window_days: int) -> date | None:
+    """Mid-window, on a weekday, at the same local time as the send."""
+    if window_days < 2:
+        return None
+    d = send_day + timedelta(days=window_days // 2)
+    while d.weekday() >= 5:  # a weekend reminder moves to Monday if still open
+        d += timedelta(days=1)
+    return d if d < send_day + timedelta(days=window_days) else None
+
+
+@dataclass(frozen=True)
+class Times:
+    send: datetime
+    remind: datetime | None
+    closes: datetime
+
+
+@dataclass(frozen=True)
+class NowPlan:
+    """`/candor send now`: send at once; remind mid-window."""
+
+    now: datetime
+    window_days: int
+
+    def times(self, tz_name: str | None) -> Times:
+        closes = self.now + timedelta(days=self.window_days)
+        remind = self.now + timedelta(days=self.window_days) / 2 if self.window_days >= 1 else None
+        return Times(self.now, remind, closes)
+
+
+@dataclass(frozen=True)
+class LocalPlan:
+    """A scheduled round: everyone at `hhmm` on `day`, their local time."""
+
+    day: date
+    hhmm: str
+    window_days: int
+    default_tz: str
+    not_before: datetime | None = None  # a late clock sends at once, never in the past
+
+    def times(self, tz_name: str | None) -> Times:
+        tz = zone(tz_name, self.default_tz)
+        send = local_to_utc(self.day, self.hhmm, tz)
+        if self.not_before and send < self.not_before:
+            send = self.not_before
+        rday = reminder_day(self.day, self.window_days)
+        remind = local_to_utc(rday, self.hhmm, tz) if rday else None
+        closes = local_to_utc(self.day + timedelta(days=self.window_days), self.hhmm, tz)
+        return Times(send, remind, closes)
+
+
+def cron_for(ws) -> CronTrigger | None:
+    """The workspace's schedule as a CronTrigger in an explicit time zone."""
+    if not ws.schedule_every or ws.schedule_weekday is None or not ws.schedule_time:
+        return None
+    dow = CRON_DAYS[ws.schedule_weekday]
+    if ws.schedule_every == "monthly":
+        # The first <weekday> of each month.
+        return CronTrigger(day=f"1st {dow}", hour=0, minute=0, timezone=EARLIEST_TZ)
+    return CronTrigger(day_of_week=dow, hour=0, minute=0, timezone=EARLIEST_TZ)
+
+
+def occurrence_is_on(ws, day: date) -> bool:
+    """Biweekly schedules fire weekly; only every other week counts."""
+    if ws.schedule_every != "biweekly" or not ws.schedule_anchor:
+        return True
+    anchor = date.fromisoformat(ws.schedule_anchor)
+    return ((day - anchor).days // 7) % 2 == 0
+
+
+def next_send_day(ws, after: datetime) -> date | None:
+    trig = cron_for(ws)
+    if trig is None:
+        return None
+    t = after.replace(tzinfo=UTC)
+    for _ in range(10):
+        fire = trig.get_next_fire_time(None, t)
+        if fire is None:
+            return None
+        day = fire.date()
+        if occurrence_is_on(ws, day):
+            return day
+        t = fire + timedelta(minutes=1)
     return None
+
+
+def next_send_day_on_fire(now_utc: datetime) -> date:
+    """The calendar day a cron fire (midnight at UTC+14) is for."""
+    return (now_utc + timedelta(hours=14)).date()
+
+
+def open_scheduled(c: Candor, team_id: str, day: date) -> bool:
+    """Open the round for `day` unless it exists already. Idempotent."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from bot import services
+    from storage import repository as repo
+    from storage.models import Round
+
+    key = day.isoformat()
+    with c.db.session() as s:
+        ws = repo.workspace(s, team_id)
+        if not ws.schedule_every or not occurrence_is_on(ws, day):
+            return False
+        if s.scalar(select(Round.id).where(Round.team_id == team_id, Round.schedule_key == key)):
+            return False
+        plan = LocalPlan(day, ws.schedule_time, ws.window_days, ws.default_tz, not_before=c.now())
+        still_open = repo.open_round(s, team_id)
+    if still_open is not None:
+        # The previous round overran into the next occurrence: close it first.
+        services.close_round(c, team_id, still_open.id)
+    try:
+        services.open_round(c, team_id, plan=plan, schedule_key=key)
+    except IntegrityError:
+        return False  # another clock opened it a moment ago
+    except services.ServiceError as e:
+        c.log.warning("scheduled round for %s not opened: %s", key, e)
+        return False
+    return True
+
+
+def run_due(c: Candor) -> int:
+    """Catch-up for occurrences the cron jobs missed (clock down at the time):
+    today's occurrence, if its round doesn't exist and its window isn't over."""
+    from sqlalchemy import select
+
+    from storage.models import Workspace
+
+    opened = 0
+    now = c.now()
+    with c.db.session() as s:
+        teams = [(w.team_id, w.window_days) for w in s.scalars(
+            select(Workspace).where(Workspace.schedule_every.is_not(None)))]
+    for team_id, window in teams:
+        with c.db.session() as s:
+            ws = s.get(Workspace, team_id)
+            day = next_send_day(ws, now - timedelta(days=window))
+        if day is None:
+            continue
+        start = datetime.combine(day, time(0, 0)) - timedelta(hours=14)  # UTC+14 midnight
+        if start <= now < start + timedelta(days=window):
+            opened += open_scheduled(c, team_id, day)
+    return opened
+
+
+def next_send_for(c: Candor, team_id: str, user_id: str) -> str | None:
+    """The next check-in's date and time in this person's zone, for App Home."""
+    from storage import repository as repo
+    from storage.models import Person
+
+    with c.db.session() as s:
+        ws = repo.workspace(s, team_id)
+        p = s.get(Person, (team_id, user_id))
+        tz = zone(p.tz if p else None, ws.default_tz)
+        day = next_send_day(ws, c.now())
+        hhmm = ws.schedule_time
+    if day is None:
+        return None
+    when = datetime.fromisoformat(local_to_utc(day, hhmm, tz).isoformat()).replace(tzinfo=UTC)
+    return when.astimezone(tz).strftime("%A %d %B at %H:%M")
 
 
 def describe(ws) -> str:
     if not ws.schedule_every:
-        return f"not scheduled (send rounds with `/candor send now`); window {ws.window_days} days"
-    day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")[ws.schedule_weekday]
-    return (f"{ws.schedule_every} on {day} at {ws.schedule_time} (each person's local time), "
-            f"open {ws.window_days} days, reminder {'on' if ws.reminder_on else 'off'}")
+        return (f"not scheduled (send rounds with `/candor send now`); open {ws.window_days} days, "
+                f"reminder {'on' if ws.reminder_on else 'off'}")
+    return (f"{ws.schedule_every} on {WEEKDAY_NAMES[ws.schedule_weekday]} at {ws.schedule_time} "
+            f"(each person's local time), open {ws.window_days} days, "
+            f"reminder {'on' if ws.reminder_on else 'off'}")

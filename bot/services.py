@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
@@ -17,7 +16,7 @@ from bot import roster
 from bot.context import Candor
 from bot.views.checkin import COMMENT_MAX
 from storage import repository as repo
-from storage.ballot_box import AlreadyAnswered, Ballot, RoundClosed
+from storage.ballot_box import Ballot, RoundClosed
 from storage.keys import new_round_salt
 from storage.models import Delivery, Participation, Round, TeamCount
 
@@ -40,14 +39,16 @@ class InvalidBallot(Exception):
 
 # -- rounds ----------------------------------------------------------------------
 
-def open_round(c: Candor, team_id: str, send_after=None) -> Round:
-    """Open a round and queue one invitation per audience member.
+def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = None) -> Round:
+    """Open a round and queue one invitation (and one reminder) per audience member.
 
-    `send_after(person) -> naive UTC datetime` lets the clock send at each
-    person's local time; by default everyone is due now.
+    `plan` (see bot.schedule) gives each person's send and reminder times in
+    UTC, from their own time zone; without one, everyone is due now.
     """
+    from bot.schedule import NowPlan
+
     with c.db.session() as s:
-        ws = repo.workspace(s, team_id)
+        repo.workspace(s, team_id)
         if repo.open_round(s, team_id) is not None:
             raise ServiceError("A round is already open. Close it with `/candor close now` first.")
         if not repo.audiences(s, team_id):
@@ -62,24 +63,29 @@ def open_round(c: Candor, team_id: str, send_after=None) -> Round:
         ws = repo.workspace(s, team_id)
         if repo.open_round(s, team_id) is not None:
             raise ServiceError("A round is already open.")
+        plan = plan or NowPlan(now, ws.window_days)
         number = repo.next_round_number(s, team_id)
         qs = pick_for_round(repo.questions(s, team_id), number, ws.max_questions)
-        closes = now + timedelta(days=ws.window_days)
+        times = {uid: plan.times(people[uid].tz or ws.default_tz) for uid in invite}
+        closes = max(t.closes for t in times.values())
         rnd = Round(team_id=team_id, number=number, status="open", opened_at=now,
-                    closes_at=closes, remind_at=now + (closes - now) / 2 if ws.reminder_on else None,
-                    salt=new_round_salt(), question_keys=[q.key for q in qs],
-                    invited=len(invite), published=[])
+                    closes_at=closes, schedule_key=schedule_key, salt=new_round_salt(),
+                    question_keys=[q.key for q in qs], invited=len(invite), published=[])
         s.add(rnd)
         s.flush()
         teams: dict[str, int] = {}
         for uid, label in invite.items():
-            due = send_after(people[uid]) if send_after else now
+            tm = times[uid]
             s.add(Delivery(team_id=team_id, round_id=rnd.id, user_id=uid, team_label=label,
-                           kind="prompt", status="pending", send_after=due, attempts=0))
+                           kind="prompt", status="pending", send_after=tm.send, attempts=0))
+            if ws.reminder_on and tm.remind is not None:
+                s.add(Delivery(team_id=team_id, round_id=rnd.id, user_id=uid, team_label=label,
+                               kind="reminder", status="pending", send_after=tm.remind,
+                               attempts=0))
             teams[label] = teams.get(label, 0) + 1
         for label, n in teams.items():
             s.add(TeamCount(round_id=rnd.id, team_label=label, invited=n, ballots=0))
-    log.info("round opened", extra={"round": rnd.number, "invited": len(invite)})
+    log.info("round %s opened with %s invitations", rnd.number, len(invite))
     return rnd
 
 

@@ -58,6 +58,8 @@ class Workspace(Base):
     default_tz: Mapped[str] = mapped_column(String(64), default="America/New_York")
     resources_text: Mapped[str | None] = mapped_column(Text)
     roster_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Biweekly schedules count weeks from this date.
+    schedule_anchor: Mapped[str | None] = mapped_column(String(10))
 
 
 class Audience(Base):
@@ -112,7 +114,8 @@ class Pause(Base):
 
 class Round(Base):
     __tablename__ = "rounds"
-    __table_args__ = (UniqueConstraint("team_id", "number"),)
+    __table_args__ = (UniqueConstraint("team_id", "number"),
+                      UniqueConstraint("team_id", "schedule_key"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
     number: Mapped[int] = mapped_column(Integer)
@@ -120,7 +123,9 @@ class Round(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime)
     closes_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    remind_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The scheduled occurrence (e.g. "2026-11-24") this round was opened for;
+    # unique, so a restarted or second clock can never open it twice.
+    schedule_key: Mapped[str | None] = mapped_column(String(32))
     # Key material for participation tokens; set to NULL when the round closes.
     salt: Mapped[bytes | None] = mapped_column(LargeBinary)
     question_keys: Mapped[list] = mapped_column(JSON, default=list)

@@ -17,8 +17,8 @@ from bot.i18n import t
 from bot.listeners._util import candor, team_of
 from bot.people import lang_of
 from bot.views.checkin import recorded_blocks, refusal_modal, thanks_modal
-from storage.ballot_box import AlreadyAnswered, RoundClosed
 from storage import repository as repo
+from storage.ballot_box import AlreadyAnswered, RoundClosed
 
 log = logging.getLogger("candor.submit")
 

@@ -1,12 +1,11 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 02:48:17.089223
+Revises:
+Create Date: 2026-11-23 02:53:27.309633
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -77,14 +76,15 @@ def upgrade() -> None:
     sa.Column('opened_at', sa.DateTime(), nullable=False),
     sa.Column('closes_at', sa.DateTime(), nullable=False),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
-    sa.Column('remind_at', sa.DateTime(), nullable=True),
+    sa.Column('schedule_key', sa.String(length=32), nullable=True),
     sa.Column('salt', sa.LargeBinary(), nullable=True),
     sa.Column('question_keys', sa.JSON(), nullable=False),
     sa.Column('invited', sa.Integer(), nullable=False),
     sa.Column('published', sa.JSON(), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds')),
-    sa.UniqueConstraint('team_id', 'number', name=op.f('uq_rounds_team_id'))
+    sa.UniqueConstraint('team_id', 'number', name=op.f('uq_rounds_team_id')),
+    sa.UniqueConstraint('team_id', 'schedule_key', name=op.f('uq_rounds_team_id'))
     )
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rounds_team_id'), ['team_id'], unique=False)
@@ -104,6 +104,7 @@ def upgrade() -> None:
     sa.Column('default_tz', sa.String(length=64), nullable=False),
     sa.Column('resources_text', sa.Text(), nullable=True),
     sa.Column('roster_refreshed_at', sa.DateTime(), nullable=True),
+    sa.Column('schedule_anchor', sa.String(length=10), nullable=True),
     sa.PrimaryKeyConstraint('team_id', name=op.f('pk_workspaces'))
     )
     op.create_table('comments',
