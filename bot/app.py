@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_bolt import App, BoltResponse
@@ -33,11 +34,32 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
     @app.error
     def _errors(error, body, logger):
         # Never log the body: it may hold a user id beside answers.
-        log.error("unhandled error in a listener: %s", type(error).__name__)
-        return BoltResponse(status=200, body="")
+        log.error("unhandled error in a listener: %s", type(error).__name__,
+                  exc_info=(type(error), error, None))
+        return error_response(body)
 
     listeners.register(app)
     from bot.digest import register_hooks
 
     register_hooks(c)
     return app
+
+
+def error_response(body: dict) -> BoltResponse:
+    """What Slack should show when a listener fails before acking: never a
+    500, and never an empty reply that would close a modal and lose answers."""
+    from bot.listeners._util import UNEXPECTED
+
+    body = body if isinstance(body, dict) else {}
+    if body.get("type") == "view_submission":
+        blocks = ((body.get("view") or {}).get("blocks")) or []
+        inputs = [b.get("block_id") for b in blocks
+                  if isinstance(b, dict) and b.get("type") == "input" and b.get("block_id")]
+        if inputs:
+            return BoltResponse(status=200, headers={"content-type": "application/json"},
+                                body=json.dumps({"response_action": "errors",
+                                                 "errors": {inputs[-1]: UNEXPECTED}}))
+    if body.get("command"):
+        return BoltResponse(status=200, headers={"content-type": "application/json"},
+                            body=json.dumps({"response_type": "ephemeral", "text": UNEXPECTED}))
+    return BoltResponse(status=200, body="")

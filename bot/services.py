@@ -16,7 +16,7 @@ from bot import roster
 from bot.context import Candor
 from bot.views.checkin import COMMENT_MAX
 from storage import repository as repo
-from storage.ballot_box import Ballot, RoundClosed
+from storage.ballot_box import AlreadyAnswered, Ballot, RoundClosed
 from storage.keys import new_round_salt
 from storage.models import Delivery, Participation, Round, TeamCount
 
@@ -84,7 +84,7 @@ def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = No
                                attempts=0))
             teams[label] = teams.get(label, 0) + 1
         for label, n in teams.items():
-            s.add(TeamCount(round_id=rnd.id, team_label=label, invited=n, ballots=0))
+            s.add(TeamCount(team_id=team_id, round_id=rnd.id, team_label=label, invited=n, ballots=0))
     log.info("round %s opened with %s invitations", rnd.number, len(invite))
     return rnd
 
@@ -160,6 +160,8 @@ def record_ballot(c: Candor, team_id: str, user_id: str, round_id: int,
         inv = repo.invitation(s, round_id, user_id)
         if inv is None:
             raise NotInvited(round_id)
+        if c.box.has_answered(s, rnd, user_id):  # say so before nit-picking the form
+            raise AlreadyAnswered(round_id)
         qs = {q.key: q for q in repo.questions(s, team_id)}
         keys = [k for k in rnd.question_keys if k in qs]
         clean = validate_ballot(keys, {k: qs[k].scale for k in keys}, answers, comment,

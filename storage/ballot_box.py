@@ -86,12 +86,12 @@ class BallotBox:
         tok = self.token(rnd, user_id)
         if s.get(Participation, (round_id, tok)) is not None:
             raise AlreadyAnswered(round_id)
-        s.add(Participation(round_id=round_id, token=tok))
+        s.add(Participation(team_id=rnd.team_id, round_id=round_id, token=tok))
         payload = json.dumps(
             {"t": ballot.team_label, "a": ballot.answers, "c": ballot.comment},
             separators=(",", ":"),
         ).encode()
-        s.add(SealedBallot(id=_rid(), round_id=round_id,
+        s.add(SealedBallot(id=_rid(), team_id=rnd.team_id, round_id=round_id,
                            sealed=seal(self._ballots, payload, _epoch(rnd.opened_at))))
         s.flush()
         pending = s.scalar(select(func.count()).where(SealedBallot.round_id == round_id))
@@ -119,10 +119,10 @@ class BallotBox:
             b = json.loads(unseal(self._ballots, r.sealed))
             teams[b["t"]] += 1
             for key, value in b["a"].items():
-                answers.append(Response(id=_rid(), round_id=rnd.id, team_label=b["t"],
+                answers.append(Response(id=_rid(), team_id=rnd.team_id, round_id=rnd.id, team_label=b["t"],
                                         question_key=key, value=int(value)))
             if b.get("c"):
-                comments.append(Comment(id=_rid(), round_id=rnd.id,
+                comments.append(Comment(id=_rid(), team_id=rnd.team_id, round_id=rnd.id,
                                         sealed=seal(self._comments, b["c"].encode(), at)))
         self.rng.shuffle(answers)
         self.rng.shuffle(comments)
@@ -131,7 +131,7 @@ class BallotBox:
         for team, n in teams.items():
             tc = s.get(TeamCount, (rnd.id, team))
             if tc is None:
-                s.add(TeamCount(round_id=rnd.id, team_label=team, invited=0, ballots=n))
+                s.add(TeamCount(team_id=rnd.team_id, round_id=rnd.id, team_label=team, invited=0, ballots=n))
             else:
                 tc.ballots += n
         s.flush()
@@ -142,12 +142,13 @@ class BallotBox:
         """Open what is left, rewrite the round in a fresh random order, and
         destroy the participation key material and tokens."""
         opened = self.open_pending(s, rnd)
-        self._reshuffle(s, rnd.id)
+        self._reshuffle(s, rnd)
         rnd.salt = None
         s.execute(delete(Participation).where(Participation.round_id == rnd.id))
         return opened
 
-    def _reshuffle(self, s: Session, round_id: int) -> None:
+    def _reshuffle(self, s: Session, rnd: Round) -> None:
+        round_id, team_id = rnd.id, rnd.team_id
         resp = s.execute(
             select(Response.team_label, Response.question_key, Response.value)
             .where(Response.round_id == round_id)
@@ -159,9 +160,9 @@ class BallotBox:
         com = list(com)
         self.rng.shuffle(resp)
         self.rng.shuffle(com)
-        s.add_all(Response(id=_rid(), round_id=round_id, team_label=t, question_key=q, value=v)
+        s.add_all(Response(id=_rid(), team_id=team_id, round_id=round_id, team_label=t, question_key=q, value=v)
                   for t, q, v in resp)
-        s.add_all(Comment(id=_rid(), round_id=round_id, sealed=c) for c in com)
+        s.add_all(Comment(id=_rid(), team_id=team_id, round_id=round_id, sealed=c) for c in com)
         s.flush()
 
     def read_comments(self, s: Session, round_id: int) -> list[str]:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
@@ -159,6 +159,7 @@ class Delivery(Base):
 class Participation(Base):
     __tablename__ = "participation"
     __table_args__ = NO_ROWID
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
 
@@ -167,6 +168,7 @@ class SealedBallot(Base):
     __tablename__ = "sealed_ballots"
     __table_args__ = NO_ROWID
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     sealed: Mapped[str] = mapped_column(Text)
 
@@ -175,6 +177,7 @@ class Response(Base):
     __tablename__ = "responses"
     __table_args__ = NO_ROWID
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random 128-bit
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     team_label: Mapped[str] = mapped_column(String(128))
     question_key: Mapped[str] = mapped_column(String(64))
@@ -188,6 +191,7 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = NO_ROWID
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     sealed: Mapped[str] = mapped_column(Text)
 
@@ -196,6 +200,7 @@ class TeamCount(Base):
     """Ballots per team per round, added to batch by batch as ballots open."""
 
     __tablename__ = "team_counts"
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
     team_label: Mapped[str] = mapped_column(String(128), primary_key=True)
     invited: Mapped[int] = mapped_column(Integer, default=0)

@@ -48,25 +48,25 @@ def candor_command(ack, command, context, respond, client):
     team = team_of(context, command)
     user = command.get("user_id")
     if not team or not user:
-        ack(text="That request was missing its workspace or user, so I ignored it.")
+        ack(text="That request was missing its workspace or user, so I ignored it.", response_type="ephemeral")
         return
     try:
         cmd = parse(command.get("text") or "")
     except UsageError as e:
-        ack(text=str(e))
+        ack(text=str(e), response_type="ephemeral")
         return
     try:
         if cmd.admin_only and not is_admin(c, team, user):
-            ack(text=REFUSAL)
+            ack(text=REFUSAL, response_type="ephemeral")
             return
         if cmd.name in SLOW:
-            ack(text="On it…")
+            ack(text="On it…", response_type="ephemeral")
             reply = _run(c, team, user, cmd, client, command.get("trigger_id"))
             if reply:
                 respond(text=reply, response_type="ephemeral", replace_original=False)
             return
         reply = _run(c, team, user, cmd, client, command.get("trigger_id"))
-        ack(text=reply) if reply else ack()
+        ack(text=reply, response_type="ephemeral") if reply else ack()
     except services.ServiceError as e:
         _answer(ack, respond, cmd, str(e))
     except Exception as e:
@@ -78,4 +78,4 @@ def _answer(ack, respond, cmd, text):
     if cmd.name in SLOW:
         respond(text=text, response_type="ephemeral", replace_original=False)
     else:
-        ack(text=text)
+        ack(text=text, response_type="ephemeral")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 02:53:27.309633
+Create Date: 2026-11-23 02:56:31.392609
 """
 import sqlalchemy as sa
 from alembic import op
@@ -21,7 +21,7 @@ def upgrade() -> None:
     sa.Column('channel_id', sa.String(length=32), nullable=False),
     sa.Column('channel_name', sa.String(length=128), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audiences')),
-    sa.UniqueConstraint('team_id', 'channel_id', name=op.f('uq_audiences_team_id'))
+    sa.UniqueConstraint('team_id', 'channel_id', name=op.f('uq_audiences_team_id_channel_id'))
     )
     with op.batch_alter_table('audiences', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audiences_team_id'), ['team_id'], unique=False)
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_questions')),
-    sa.UniqueConstraint('team_id', 'key', name=op.f('uq_questions_team_id'))
+    sa.UniqueConstraint('team_id', 'key', name=op.f('uq_questions_team_id_key'))
     )
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_questions_team_id'), ['team_id'], unique=False)
@@ -83,8 +83,8 @@ def upgrade() -> None:
     sa.Column('published', sa.JSON(), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds')),
-    sa.UniqueConstraint('team_id', 'number', name=op.f('uq_rounds_team_id')),
-    sa.UniqueConstraint('team_id', 'schedule_key', name=op.f('uq_rounds_team_id'))
+    sa.UniqueConstraint('team_id', 'number', name=op.f('uq_rounds_team_id_number')),
+    sa.UniqueConstraint('team_id', 'schedule_key', name=op.f('uq_rounds_team_id_schedule_key'))
     )
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rounds_team_id'), ['team_id'], unique=False)
@@ -109,6 +109,7 @@ def upgrade() -> None:
     )
     op.create_table('comments',
     sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('team_id', sa.String(length=32), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('sealed', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_comments_round_id_rounds'), ondelete='CASCADE'),
@@ -117,6 +118,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_comments_round_id'), ['round_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_comments_team_id'), ['team_id'], unique=False)
 
     op.create_table('deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -134,7 +136,7 @@ def upgrade() -> None:
     sa.Column('ts', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_deliveries_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
-    sa.UniqueConstraint('round_id', 'user_id', 'kind', name=op.f('uq_deliveries_round_id'))
+    sa.UniqueConstraint('round_id', 'user_id', 'kind', name=op.f('uq_deliveries_round_id_user_id_kind'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliveries_round_id'), ['round_id'], unique=False)
@@ -142,14 +144,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_deliveries_team_id'), ['team_id'], unique=False)
 
     op.create_table('participation',
+    sa.Column('team_id', sa.String(length=32), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_participation_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('round_id', 'token', name=op.f('pk_participation')),
     sqlite_with_rowid=False
     )
+    with op.batch_alter_table('participation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_participation_team_id'), ['team_id'], unique=False)
+
     op.create_table('responses',
     sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('team_id', sa.String(length=32), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('team_label', sa.String(length=128), nullable=False),
     sa.Column('question_key', sa.String(length=64), nullable=False),
@@ -160,9 +167,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_responses_round_id'), ['round_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_responses_team_id'), ['team_id'], unique=False)
 
     op.create_table('sealed_ballots',
     sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('team_id', sa.String(length=32), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('sealed', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_sealed_ballots_round_id_rounds'), ondelete='CASCADE'),
@@ -171,8 +180,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sealed_ballots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sealed_ballots_round_id'), ['round_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sealed_ballots_team_id'), ['team_id'], unique=False)
 
     op.create_table('team_counts',
+    sa.Column('team_id', sa.String(length=32), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('team_label', sa.String(length=128), nullable=False),
     sa.Column('invited', sa.Integer(), nullable=False),
@@ -180,20 +191,31 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_team_counts_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('round_id', 'team_label', name=op.f('pk_team_counts'))
     )
+    with op.batch_alter_table('team_counts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_team_counts_team_id'), ['team_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('team_counts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_team_counts_team_id'))
+
     op.drop_table('team_counts')
     with op.batch_alter_table('sealed_ballots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sealed_ballots_team_id'))
         batch_op.drop_index(batch_op.f('ix_sealed_ballots_round_id'))
 
     op.drop_table('sealed_ballots')
     with op.batch_alter_table('responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_responses_team_id'))
         batch_op.drop_index(batch_op.f('ix_responses_round_id'))
 
     op.drop_table('responses')
+    with op.batch_alter_table('participation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_participation_team_id'))
+
     op.drop_table('participation')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliveries_team_id'))
@@ -202,6 +224,7 @@ def downgrade() -> None:
 
     op.drop_table('deliveries')
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comments_team_id'))
         batch_op.drop_index(batch_op.f('ix_comments_round_id'))
 
     op.drop_table('comments')

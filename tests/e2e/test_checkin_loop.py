@@ -1,0 +1,113 @@
+"""One whole check-in, over signed HTTP against the fake Slack, then the
+database read as an attacker would."""
+
+from __future__ import annotations
+
+import json
+
+from scipy.stats import spearmanr
+from sqlalchemy import text
+
+from bot import delivery
+from tests.e2e.conftest import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
+
+INVITED = TEAM_A + TEAM_B
+
+
+def _slash(stack, user, text_):
+    r = stack.sender.slash(user, text_)
+    assert r.status == 200, r.body
+    return r
+
+
+def _respond_text(fake, user):
+    fake.wait_for(lambda: fake.responses_for(user))
+    return fake.responses_for(user)[-1]["text"]
+
+
+def _answer(stack, fake, uid, burnout, comment=None):
+    view = click_and_wait(stack, uid, "start_checkin", message=fake.dm_messages(uid)[-1])
+    answers = {f"q_{k}": 3 for k in ("support", "supervision", "intent_to_stay", "workload")}
+    answers["q_burnout"] = burnout
+    answers = {k: v for k, v in answers.items() if any(b.get("block_id") == k for b in view["blocks"])}
+    if comment:
+        answers["comment"] = comment
+    return stack.sender.submit(uid, view, answers=answers), view
+
+
+def test_full_round(stack, fake, db):
+    # Non-admins are refused and nothing happens.
+    r = _slash(stack, NOBODY, "audience add <#CTEAMA0001|team-alpha>")
+    assert "only candor admins" in r.json["text"]
+    r = _slash(stack, ADMIN, "audience list")
+    assert "No audience channels" in r.json["text"]
+
+    # Escaped mention and raw id both work.
+    _slash(stack, ADMIN, "audience add <#CTEAMA0001|team-alpha>")
+    assert "Added" in _respond_text(fake, ADMIN)
+    _slash(stack, ADMIN, "audience add CTEAMB0001")
+    fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 2)
+    assert "team-beta" in _slash(stack, ADMIN, "audience list").json["text"]
+
+    _slash(stack, ADMIN, "send now")
+    fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 3)
+    assert "13 people" in fake.responses_for(ADMIN)[-1]["text"]
+    delivery.deliver_due(stack.candor)
+    for uid in INVITED:
+        assert len(fake.dm_messages(uid)) == 1, uid  # exactly once
+    for uid in ("UDELETED01", "UBOTUSER01", fake.bot_user_id, ADMIN, NOBODY):
+        assert fake.dm_messages(uid) == [], uid
+    # Spanish locale gets Spanish.
+    assert "chequeo" in fake.dm_messages(TEAM_A[0])[0]["text"].lower()
+    assert "anonymous" in json.dumps(fake.dm_messages(TEAM_B[0])[0]["blocks"])
+
+    prompts = {uid: fake.dm_messages(uid)[0] for uid in INVITED}  # before they are updated
+    # Everyone answers; order of submission is encoded in the burnout value pattern.
+    order, views = [], {}
+    for n, uid in enumerate(INVITED):
+        r, view = _answer(stack, fake, uid, 1 + n % 5, comment=f"my caseload is heavy, call me at 555-867-5309 ({n})")
+        assert r.status == 200 and r.json["response_action"] == "update", r.body
+        assert r.json["view"]["title"]["text"] in ("Thank you", "Gracias")
+        order.append(1 + n % 5)
+        views[uid] = view
+    assert [b.get("block_id") for b in view["blocks"]].count("comment") == 1
+    # The DM now says the answers were recorded, without showing them.
+    dm = fake.dm_messages(TEAM_B[2])[-1]
+    assert "recorded anonymously" in dm["text"] and "3" not in dm["text"]
+
+    # A second answer is refused kindly and not counted.
+    view = click_and_wait(stack, TEAM_A[3], "start_checkin", message=prompts[TEAM_A[3]])
+    assert "already answered" in json.dumps(view).lower()
+    r = stack.sender.submit(TEAM_A[3], views[TEAM_A[3]], answers={"q_burnout": 5, "q_intent_to_stay": 1})
+    assert r.status == 200 and "already answered" in json.dumps(r.json).lower()
+
+    status = _slash(stack, ADMIN, "status").json["text"]
+    assert "10–19" in status and "13" in status  # banded, never exact
+
+    _slash(stack, ADMIN, "close now")
+    fake.wait_for(lambda: "closed" in fake.responses_for(ADMIN)[-1]["text"])
+    # A click after close says the round has closed.
+    view = click_and_wait(stack, TEAM_B[0], "start_checkin", message=prompts[TEAM_B[0]])
+    assert "has closed" in json.dumps(view)
+
+    # --- the attacker's view of the database --------------------------------
+    with db.engine.connect() as c:
+        dump = {}
+        for table in ("responses", "comments", "sealed_ballots", "participation", "team_counts"):
+            dump[table] = [tuple(map(str, r)) for r in c.execute(text(f"SELECT * FROM {table}"))]
+        order_col = "ctid" if db.is_postgres else "id"
+        stored = [v for (v,) in c.execute(text(
+            f"SELECT value FROM responses WHERE question_key='burnout' ORDER BY {order_col}"))]
+    blob = json.dumps(dump)
+    for uid in INVITED:
+        assert uid not in blob
+    assert dump["sealed_ballots"] == [] and dump["participation"] == []
+    assert "555-867-5309" not in blob and "caseload" not in blob  # encrypted and scrubbed
+    assert sorted(stored) == sorted(order)
+    assert len(stored) == len(INVITED)  # the duplicate did not count
+    rho = spearmanr(order, stored)[0]
+    assert abs(rho) < 0.6
+    with db.session() as s:
+        from storage.models import Round
+        comments = stack.candor.box.read_comments(s, s.query(Round).one().id)
+    assert all("[phone]" in x and "555" not in x for x in comments)
