@@ -1,0 +1,328 @@
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics import privacy
+from analytics.digest import (
+    CommentInfo,
+    Digest,
+    QuestionInfo,
+    RoundInfo,
+    Thresholds,
+    build_digest,
+    comment_infos,
+    pick_comments,
+)
+from analytics.stats import FISHER
+
+QS = [
+    QuestionInfo("burnout", "Burnout", "burnout5", "wellbeing"),
+    QuestionInfo("support", "Support", "agreement5", "leadership"),
+    QuestionInfo("supervision", "Supervision", "agreement5", "supervision"),
+    QuestionInfo("workload", "Workload", "agreement5", "workload"),
+    QuestionInfo("intent_to_stay", "Intent to stay", "likelihood5", "culture"),
+]
+
+
+def make_round(rid: int, teams: dict[str, dict[str, list[int]]], invited=None):
+    """teams: team -> question -> list of answers (one per respondent)."""
+    start = date(2026, 1, 5) + timedelta(weeks=2 * rid)
+    resp = {t: max((len(v) for v in qs.values()), default=0) for t, qs in teams.items()}
+    info = RoundInfo(rid, rid, start, start + timedelta(days=6),
+                     invited or {t: n + 2 for t, n in resp.items()}, resp)
+    rows = [
+        (rid, t, q, v, c)
+        for t, qs in teams.items() for q, vals in qs.items() for v, c in Counter(vals).items()
+    ]
+    return info, rows
+
+
+def mixed(n: int, seed: int, lo=1, hi=5) -> list[int]:
+    r = random.Random(seed)
+    return [r.randint(lo, hi) for _ in range(n)]
+
+
+def team(n: int, seed: int, burnout=None) -> dict[str, list[int]]:
+    return {
+        "burnout": burnout if burnout is not None else mixed(n, seed),
+        "support": mixed(n, seed + 1),
+        "supervision": mixed(n, seed + 2),
+        "workload": mixed(n, seed + 3),
+        "intent_to_stay": mixed(n, seed + 4),
+    }
+
+
+def build(rounds, comments=None, thresholds=Thresholds(), published=frozenset(), rng=1) -> Digest:
+    """rounds: list of (RoundInfo, rows), oldest first; the last is current."""
+    infos = [r for r, _ in rounds]
+    rows = [row for _, rs in rounds for row in rs]
+    return build_digest(infos[-1], infos[-2::-1], rows, comments or {}, QS, thresholds,
+                        published=published, rng=rng)
+
+
+def burnout_answers(flagged: int, n: int) -> list[int]:
+    return [4] * flagged + [1] * (n - flagged)
+
+
+# ---------------------------------------------------------------------------
+
+
+def test_thresholds_validated():
+    with pytest.raises(ValueError):
+        Thresholds(2, 10)
+    with pytest.raises(ValueError):
+        Thresholds(6, 5)
+    Thresholds(3, 3)
+
+
+def test_worked_example_three_teams_hides_second_team():
+    # Teams of 10, 6 and 3 respondents, min 5: C is too small, and showing the
+    # total plus both A and B would reveal C by subtraction, so B goes too.
+    cur = make_round(1, {"A": team(10, 1), "B": team(6, 2), "C": team(3, 3)})
+    d = build([cur])
+    assert [r.team for r in d.teams] == ["A"]
+    assert {(h.team, h.reason) for h in d.hidden} == {
+        ("B", privacy.COMPLEMENT), ("C", privacy.TOO_FEW)}
+    assert d.response.respondents == 19
+    text = d.plain_text()
+    assert "2 teams hidden to protect anonymity" in text
+    assert "B: 6" not in text and "C: 3" not in text
+    assert "A: 10 responses" in text
+    # Never both the total and every other team: the 10-team and total shown,
+    # B and C only by name.
+    assert d.metric("burnout").org is not None
+
+
+def test_worked_example_two_teams():
+    cur = make_round(1, {"A": team(10, 1), "B": team(3, 2)})
+    d = build([cur])
+    assert d.teams == ()
+    assert d.metric("burnout").org is not None
+    assert {h.team: h.reason for h in d.hidden} == {"A": privacy.COMPLEMENT, "B": privacy.TOO_FEW}
+
+
+def test_too_few_overall():
+    cur = make_round(1, {"A": team(2, 1), "B": team(2, 2)})
+    d = build([cur])
+    assert d.response.respondents is None
+    assert d.response.text == "fewer than 5 responses of 8 invited"
+    assert all(m.org is None for m in d.metrics)
+    assert d.themes is None and d.comments == ()
+    assert "4" not in d.response.text
+
+
+def test_burnout_line_and_changes():
+    prev = make_round(1, {"A": team(20, 1, burnout_answers(4, 20)),
+                          "B": team(20, 2, burnout_answers(5, 20))})
+    cur = make_round(2, {"A": team(20, 3, burnout_answers(14, 20)),
+                         "B": team(20, 4, burnout_answers(6, 20))})
+    d = build([prev, cur])
+    b = d.metric("burnout")
+    assert b.org.rate == pytest.approx(0.5)
+    assert b.org.rate_text() == "50%"
+    assert b.org.ci is not None and b.org.ci[0] < 0.5 < b.org.ci[1]
+    assert b.vs_previous.test == FISHER
+    assert b.vs_previous.delta == pytest.approx(27.5)
+    assert "▲ 28 pts vs last round" in b.vs_previous.describe()
+    # Team A's burnout jumped from 20% to 70%: significant, leads the digest.
+    assert d.alerts and d.alerts[0].team in ("A", privacy.TOTAL_LABEL)
+    assert any(a.team == "A" for a in d.alerts)
+    assert d.headline[0] == d.alerts[0].text
+    assert d.plain_text().splitlines()[2].startswith("ALERT:")
+    # Burnout worsened significantly -> wellbeing actions suggested.
+    assert any(theme == "wellbeing" for theme, _ in d.actions)
+    assert "Fisher's exact test" in d.plain_text()
+
+
+def test_vs_four_round_average():
+    rounds = [make_round(i, {"A": team(20, i), "B": team(20, 50 + i)}) for i in range(1, 6)]
+    d = build(rounds)
+    for m in d.metrics:
+        assert m.vs_average is not None
+        assert m.vs_average.vs == "4-round average"
+    assert len(d.trend.rounds) == 5
+    assert d.trend.lines[0].key == "burnout"
+
+
+def test_homogeneous_org_is_banded():
+    cur = make_round(2, {"A": team(12, 1, [1] * 12), "B": team(8, 2, [1] * 8)})
+    prev = make_round(1, {"A": team(12, 3), "B": team(8, 4)})
+    d = build([prev, cur])
+    b = d.metric("burnout")
+    assert b.org.rate is None and b.org.mean is None and b.org.ci is None
+    assert b.org.band == "0–5%"
+    assert b.vs_previous is None and b.vs_average is None
+    for row in d.teams:
+        c = row.cell("burnout")
+        assert c.rate is None and c.band
+    assert any("range" in n for n in d.notes)
+    tp = d.trend.lines[0].points[-1]
+    assert tp.value is None and tp.band == "0–5%"
+
+
+def test_small_org_rolling_average():
+    rounds = [make_round(i, {"A": team(6, i)}) for i in range(1, 5)]
+    d = build(rounds)
+    b = d.metric("burnout")
+    assert b.small
+    if b.org.exact:
+        assert b.rolling is not None and 2 <= b.rolling_rounds <= 4
+    if b.vs_previous is not None:
+        assert not b.vs_previous.significant
+    assert any("rolling averages" in n for n in d.notes)
+
+
+def test_comments_and_themes():
+    comments = {
+        2: [
+            CommentInfo("Caseloads keep growing.", ("workload",), -0.6),
+            CommentInfo("Too many intakes this month.", ("workload",), -0.4),
+            CommentInfo("My supervisor is great.", ("supervision",), 0.7),
+            CommentInfo("Pay hasn't kept up.", ("pay",), -0.5),
+            CommentInfo("ok", (), 0.0),
+        ],
+        1: [CommentInfo("Pay is low.", ("pay",), -0.5), CommentInfo("Pay again", ("pay",), -0.2)],
+    }
+    prev = make_round(1, {"A": team(12, 1)})
+    cur = make_round(2, {"A": team(12, 2)})
+    d1 = build([prev, cur], comments, rng=7)
+    d2 = build([prev, cur], comments, rng=7)
+    assert d1.comments == d2.comments
+    assert 1 <= len(d1.comments) <= 3
+    by = {t.theme: t for t in d1.themes}
+    assert by["workload"].count == 2 and by["workload"].delta == 2
+    assert by["pay"].delta == -1
+    assert by["workload"].mean_sentiment == pytest.approx(-0.5)
+    assert d1.actions and d1.actions[0][0] == "workload"
+    # Three comments should cover three different themes here.
+    themes_of = {c.text: c.themes for c in comments[2]}
+    covered = [themes_of[c] for c in d1.comments]
+    assert len({t for ts in covered for t in ts}) == len(d1.comments)
+
+
+def test_comments_need_min_comment_n():
+    comments = {1: [CommentInfo("hello", ("culture",), 0.1)]}
+    d = build([make_round(1, {"A": team(9, 1)})], comments)
+    assert d.themes is None and d.comments == ()
+    assert any("at least 10 people" in n for n in d.notes)
+    d = build([make_round(1, {"A": team(9, 1)})], comments, thresholds=Thresholds(5, 9))
+    assert d.comments == ("hello",)
+
+
+def test_pick_comments_shuffled_and_diverse():
+    cs = [CommentInfo(f"c{i}", (t,), 0.0) for i, t in enumerate(["pay"] * 5 + ["growth", "culture"])]
+    seen = set()
+    for seed in range(20):
+        got = pick_comments(cs, random.Random(seed))
+        assert len(got) == 3
+        assert {"c5", "c6"} <= set(got)
+        seen.add(tuple(got))
+    assert len(seen) > 1
+
+
+def test_earlier_publication_respected():
+    cur = make_round(1, {"A": team(10, 1), "B": team(3, 2)})
+    d = build([cur], published=frozenset({"A"}))
+    assert [r.team for r in d.teams] == ["A"]
+    assert d.response.respondents is None
+    assert all(m.org is None for m in d.metrics)
+    assert privacy.TOTAL in d.publication.hidden
+    assert privacy.TOTAL not in d.published_cells and "A" in d.published_cells
+
+
+def test_repost_with_published_cells_is_stable():
+    prev = make_round(1, {"A": team(12, 1), "B": team(8, 2), "C": team(3, 3)})
+    cur = make_round(2, {"A": team(12, 4), "B": team(8, 5), "C": team(3, 6)})
+    d1 = build([prev, cur])
+    d2 = build([prev, cur], published=d1.published_cells)
+    assert d2.teams == d1.teams and d2.metrics == d1.metrics
+    assert d2.published_cells == d1.published_cells
+    # A later post under a higher threshold can only narrow.
+    d3 = build([prev, cur], thresholds=Thresholds(9, 10), published=d1.published_cells)
+    assert {r.team for r in d3.teams} <= {r.team for r in d1.teams}
+
+
+def test_history_capped_at_twelve_rounds():
+    rounds = [make_round(i, {"A": team(10, i)}) for i in range(1, 16)]
+    d = build(rounds)
+    assert d.trend.rounds == tuple(range(4, 16))
+    assert all(len(line.points) == 12 for line in d.trend.lines)
+
+
+def test_question_not_asked_this_round():
+    cur_teams = {"A": {k: v for k, v in team(10, 1).items() if k != "workload"}}
+    d = build([make_round(1, {"A": team(10, 0)}), make_round(2, cur_teams)])
+    assert d.metric("workload") is None
+    assert any(line.key == "workload" for line in d.trend.lines)
+
+
+def test_comment_infos_injected():
+    out = comment_infos(["Pay is low"], tag_themes=lambda s: ["pay"], polarity=lambda s: -0.3)
+    assert out == [CommentInfo("Pay is low", ("pay",), -0.3)]
+
+
+def test_reserved_team_label_rejected():
+    info, rows = make_round(1, {privacy.TOTAL: team(10, 1)})
+    with pytest.raises(ValueError):
+        build_digest(info, [], rows, {}, QS, Thresholds())
+
+
+# ---------------------------------------------------------------------------
+# Property: whatever the organisation, the digest holds nothing hidden.
+# ---------------------------------------------------------------------------
+
+
+def _walk(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            yield from _walk(getattr(obj, f.name))
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        for x in obj:
+            yield from _walk(x)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _walk(k)
+            yield from _walk(v)
+    else:
+        yield obj
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(0, 25), min_size=1, max_size=5),
+    st.lists(st.integers(0, 25), min_size=1, max_size=5),
+    st.integers(3, 8),
+    st.integers(0, 10_000),
+)
+def test_digest_only_publishes_published_cells(sizes_prev, sizes_cur, m, seed):
+    r = random.Random(seed)
+
+    def org(rid, sizes):
+        teams = {f"T{i}": team(n, r.randint(0, 999)) for i, n in enumerate(sizes)}
+        return make_round(rid, teams)
+
+    prev, cur = org(1, sizes_prev), org(2, sizes_cur)
+    th = Thresholds(m, max(m, 10))
+    d = build([prev, cur], thresholds=th)
+    pub = privacy.plan(cur[0].respondents, m)
+    assert {row.team for row in d.teams} == set(pub.teams)
+    assert {h.team for h in d.hidden} == {t for t, _ in pub.hidden_teams}
+    for row in d.teams:
+        assert row.respondents >= m
+    if not pub.total_published:
+        assert d.response.respondents is None
+        assert all(mm.org is None for mm in d.metrics)
+    # Walking the whole model never finds a hidden team's name outside `hidden`.
+    hidden_names = {h.team for h in d.hidden}
+    for row in d.teams:
+        assert row.team not in hidden_names
+    assert len(d.headline) >= 1
+    d.plain_text()
+    list(_walk(d))
