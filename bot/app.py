@@ -26,9 +26,16 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
         logger=logging.getLogger("candor.bolt"),
     )
 
+    known: set[str] = set()
+
     @app.middleware
     def _inject(context, next):  # noqa: A002 - bolt passes it by this name
         context["candor"] = c
+        if context.team_id and context.team_id not in known:
+            from storage.repository import ensure_workspace
+
+            ensure_workspace(c.db, context.team_id, context.enterprise_id)
+            known.add(context.team_id)
         return next()
 
     @app.error

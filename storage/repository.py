@@ -9,6 +9,18 @@ from analytics.questions import Question, default_bank
 from storage.models import Audience, Delivery, QuestionRow, Round, Workspace
 
 
+def ensure_workspace(db, team_id: str, enterprise_id: str | None = None) -> None:
+    """Create the workspace (and its default bank) on first contact, in its own
+    transaction, so two first requests arriving together can't both insert."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session() as s:
+            workspace(s, team_id, enterprise_id)
+    except IntegrityError:
+        pass  # the other request created it
+
+
 def workspace(s: Session, team_id: str, enterprise_id: str | None = None) -> Workspace:
     """The workspace's settings; created with the default bank on first use."""
     ws = s.get(Workspace, team_id)
