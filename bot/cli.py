@@ -128,3 +128,5 @@ def main() -> None:
     except ConfigError as e:
         print(f"candor: {e}", file=sys.stderr)
         sys.exit(2)
+
+from bot import cli_ops  # noqa: E402,F401
