@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]{2,30})(?:\|([^>]*))?>$|^([CG][A-Z0-9]{2,30})$")
 USER_RE = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,30})$")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
-TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# ASCII digits only: Python's \d also matches other scripts' digits.
+TIME_RE = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 HELP = """*candor commands*
 *For everyone*
@@ -24,7 +25,7 @@ HELP = """*candor commands*
 • `/candor send now` — open a round now and DM everyone in the audience once
 • `/candor close now` — close the open round and open its sealed ballots
 • `/candor status` — the open round, invitations, delivery progress and a banded response count
-• `/candor schedule` — show the schedule; `/candor schedule weekly|biweekly|monthly <weekday> <HH:MM>`, `/candor schedule window <days>`, `/candor schedule reminder on|off`
+• `/candor schedule` — show the schedule; `/candor schedule weekly|biweekly|monthly <weekday> <HH:MM>`, `/candor schedule window <days>`, `/candor schedule reminder on|off`, `/candor schedule off`
 • `/candor questions` — edit the question bank; `/candor questions max <n>`
 • `/candor privacy` — show thresholds; `/candor privacy scores <n>`, `/candor privacy comments <n>`
 • `/candor resources` — edit the support resources shown after a hard answer"""
@@ -34,7 +35,7 @@ USAGE = {
     "digest": "`/candor digest channel #channel`, `/candor digest now` or `/candor digest preview`",
     "send": "`/candor send now`",
     "close": "`/candor close now`",
-    "schedule": "`/candor schedule`, `/candor schedule weekly|biweekly|monthly <weekday> <HH:MM>` (e.g. `weekly tuesday 10:00`), `/candor schedule window <days>` (1–14) or `/candor schedule reminder on|off`",
+    "schedule": "`/candor schedule`, `/candor schedule weekly|biweekly|monthly <weekday> <HH:MM>` (e.g. `weekly tuesday 10:00`), `/candor schedule window <days>` (1–14), `/candor schedule reminder on|off` or `/candor schedule off`",
     "questions": "`/candor questions` or `/candor questions max <n>` (3–10)",
     "privacy": "`/candor privacy`, `/candor privacy scores <n>` (3 or more) or `/candor privacy comments <n>` (at least the score minimum)",
 }
@@ -74,7 +75,7 @@ def parse_channel(token: str, group: str) -> tuple[str, str | None]:
 
 
 def _int(token: str, lo: int, hi: int, group: str, what: str) -> int:
-    if not re.fullmatch(r"\d{1,4}", token):
+    if not re.fullmatch(r"[0-9]{1,4}", token):
         raise UsageError(f"{what} must be a whole number from {lo} to {hi}. Usage: {USAGE[group]}")
     n = int(token)
     if not lo <= n <= hi:
@@ -89,8 +90,10 @@ def parse(text: str) -> Command:
     head, rest = words[0].lower(), words[1:]
     low = [w.lower() for w in rest]
 
-    if head in ("pause", "resume", "status", "resources") and not rest:
-        return Command(head)
+    if head in ("pause", "resume", "status", "resources"):
+        if not rest:
+            return Command(head)
+        raise UsageError(f"`/candor {head}` takes no arguments. Usage: `/candor {head}`")
     if head == "audience":
         if low[:1] == ["list"] and len(rest) == 1:
             return Command("audience.list")
@@ -112,6 +115,8 @@ def parse(text: str) -> Command:
     if head == "schedule":
         if not rest:
             return Command("schedule.show")
+        if low == ["off"]:
+            return Command("schedule.off")
         if low[0] == "window" and len(rest) == 2:
             return Command("schedule.window", {"days": _int(rest[1], 1, 14, "schedule", "The window")})
         if low[0] == "reminder" and len(rest) == 2 and low[1] in ("on", "off"):

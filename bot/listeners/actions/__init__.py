@@ -1,9 +1,17 @@
 from slack_bolt import App
 
+from bot.listeners.actions.add_question import add_question
+from bot.listeners.actions.open_settings import SETTINGS_BUTTON, open_settings
 from bot.listeners.actions.privacy_info import privacy_info
+from bot.listeners.actions.question_menu import question_menu
 from bot.listeners.actions.start_checkin import start_checkin
+from bot.listeners.actions.toggle_pause import toggle_pause
 
 
 def register(app: App) -> None:
     app.action("start_checkin")(start_checkin)
     app.action("privacy_info")(privacy_info)
+    app.action("toggle_pause")(toggle_pause)
+    app.action(SETTINGS_BUTTON)(open_settings)
+    app.action("question_menu")(question_menu)
+    app.action("add_question")(add_question)

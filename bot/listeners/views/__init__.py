@@ -1,8 +1,22 @@
 from slack_bolt import App
 
 from bot.listeners.views.checkin_submitted import checkin_submitted
+from bot.listeners.views.privacy_submitted import privacy_submitted
+from bot.listeners.views.question_added import question_added
+from bot.listeners.views.resources_submitted import resources_submitted
+from bot.listeners.views.schedule_submitted import schedule_submitted
+from bot.views.admin import (
+    ADD_QUESTION_CALLBACK,
+    PRIVACY_CALLBACK,
+    RESOURCES_CALLBACK,
+    SCHEDULE_CALLBACK,
+)
 from bot.views.checkin import CHECKIN_CALLBACK
 
 
 def register(app: App) -> None:
     app.view(CHECKIN_CALLBACK)(checkin_submitted)
+    app.view(ADD_QUESTION_CALLBACK)(question_added)
+    app.view(PRIVACY_CALLBACK)(privacy_submitted)
+    app.view(SCHEDULE_CALLBACK)(schedule_submitted)
+    app.view(RESOURCES_CALLBACK)(resources_submitted)

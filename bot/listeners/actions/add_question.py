@@ -1,0 +1,19 @@
+"""The questions modal's **Add a custom question**: push the form on top."""
+
+from __future__ import annotations
+
+from bot.listeners._util import candor, team_of
+from bot.people import is_admin
+from bot.views.admin import add_question_modal, admin_only_modal
+
+
+def add_question(ack, body, context, client):
+    ack()
+    c = candor(context)
+    team = team_of(context, body)
+    user = (body.get("user") or {}).get("id")
+    trigger = body.get("trigger_id")
+    if not (team and user and trigger):
+        return
+    view = add_question_modal() if is_admin(c, team, user) else admin_only_modal()
+    client.views_push(trigger_id=trigger, view=view)

@@ -1,0 +1,28 @@
+"""App Home's admin buttons: open the same modals as the `/candor` commands."""
+
+from __future__ import annotations
+
+import re
+
+from bot import settings_commands
+from bot.listeners._util import candor, team_of
+from bot.people import is_admin
+from bot.views.admin import admin_only_modal
+
+SETTINGS_BUTTON = re.compile(r"^open_(questions|resources|privacy|schedule)$")
+
+
+def open_settings(ack, body, context, client):
+    ack()
+    c = candor(context)
+    team = team_of(context, body)
+    user = (body.get("user") or {}).get("id")
+    trigger = body.get("trigger_id")
+    action = ((body.get("actions") or [{}])[0] or {}).get("action_id") or ""
+    which = SETTINGS_BUTTON.match(action)
+    if not (team and user and trigger and which):
+        return
+    # The buttons only show for admins, but a payload can be crafted: check again.
+    view = (settings_commands.modal_for(c, team, which.group(1)) if is_admin(c, team, user)
+            else admin_only_modal())
+    client.views_open(trigger_id=trigger, view=view)

@@ -1,0 +1,30 @@
+"""The questions modal's per-item menu: enable, disable, move up or down."""
+
+from __future__ import annotations
+
+from bot import settings_commands
+from bot.listeners._util import candor, team_of
+from bot.people import is_admin
+from bot.views.admin import admin_only_modal
+
+
+def question_menu(ack, body, context, client):
+    ack()
+    c = candor(context)
+    team = team_of(context, body)
+    user = (body.get("user") or {}).get("id")
+    view_id = (body.get("view") or {}).get("id")
+    act = (body.get("actions") or [{}])[0] or {}
+    value = str((act.get("selected_option") or {}).get("value") or "")
+    if not (team and user and view_id):
+        return
+    if not is_admin(c, team, user):
+        client.views_update(view_id=view_id, view=admin_only_modal())
+        return
+    op, _, key = value.partition(":")
+    notice = None
+    try:
+        settings_commands.change_question(c, team, op, key)
+    except settings_commands.Invalid as e:
+        notice = str(e)
+    client.views_update(view_id=view_id, view=settings_commands.questions_view(c, team, notice))

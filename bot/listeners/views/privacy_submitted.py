@@ -1,0 +1,36 @@
+"""The privacy-thresholds modal's **Save**."""
+
+from __future__ import annotations
+
+from bot import settings_commands
+from bot.listeners._util import candor, team_of
+from bot.people import is_admin
+from bot.views.admin import admin_only_modal, message_modal, submitted
+
+
+def _whole(value: str | None) -> int | None:
+    v = (value or "").strip()
+    return int(v) if v.isascii() and v.isdigit() and len(v) <= 4 else None
+
+
+def privacy_submitted(ack, body, context):
+    c = candor(context)
+    team = team_of(context, body)
+    user = (body.get("user") or {}).get("id")
+    if not (team and user and is_admin(c, team, user)):
+        ack(response_action="update", view=admin_only_modal())
+        return
+    v = submitted(body.get("view") or {})
+    scores, comments = _whole(v.get("scores")), _whole(v.get("comments"))
+    errors = {k: "Enter a whole number from 3 to 100." for k, n in
+              (("scores", scores), ("comments", comments)) if n is None}
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        text = settings_commands.set_thresholds(c, team, scores=scores, comments=comments)
+    except settings_commands.Invalid as e:
+        ack(response_action="errors", errors={e.field or "scores": e.short})
+        return
+    ack(response_action="update", view=message_modal("Privacy thresholds", text))
+    settings_commands.republish_home(c, team, user)

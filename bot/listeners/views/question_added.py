@@ -1,0 +1,29 @@
+"""The custom-question form's **Add**: validate, store, refresh the list below it."""
+
+from __future__ import annotations
+
+from bot import settings_commands
+from bot.listeners._util import candor, team_of
+from bot.people import is_admin
+from bot.views.admin import admin_only_modal, submitted
+
+
+def question_added(ack, body, context, client):
+    c = candor(context)
+    team = team_of(context, body)
+    user = (body.get("user") or {}).get("id")
+    view = body.get("view") or {}
+    if not (team and user and is_admin(c, team, user)):
+        ack(response_action="update", view=admin_only_modal())
+        return
+    v = submitted(view)
+    try:
+        settings_commands.add_question(c, team, v.get("text_en"), v.get("text_es"),
+                                       v.get("scale"), v.get("theme"))
+    except settings_commands.Invalid as e:
+        ack(response_action="errors", errors={e.field or "text_en": e.short})
+        return
+    ack()  # closes this form; the list it was pushed from is underneath
+    if view.get("previous_view_id"):
+        client.views_update(view_id=view["previous_view_id"],
+                            view=settings_commands.questions_view(c, team))
