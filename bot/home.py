@@ -2,49 +2,76 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 
 from bot.context import Candor
+from bot.i18n import t
 from bot.people import is_admin, lang_of
 from bot.support import resources_text
 from bot.views.home import admin_blocks, clinician_blocks, home_view
 from storage import repository as repo
-from storage.models import Pause, TeamCount
+from storage.models import Pause, Person, TeamCount
 
 
-def next_checkin(c: Candor, team_id: str, user_id: str) -> str | None:
-    try:
-        from bot.schedule import next_send_for
+def next_checkin(c: Candor, team_id: str, user_id: str, lang: str = "en") -> str | None:
+    """The next scheduled check-in, at the person's local time, in their language."""
+    from bot.schedule import local_to_utc, next_send_day, zone
 
-        return next_send_for(c, team_id, user_id)
-    except ImportError:
+    with c.db.session() as s:
+        ws = repo.workspace(s, team_id)
+        p = s.get(Person, (team_id, user_id))
+        tz = zone(p.tz if p else None, ws.default_tz)
+        day = next_send_day(ws, c.now())
+        hhmm = ws.schedule_time
+    if day is None:
         return None
+    local = local_to_utc(day, hhmm, tz).replace(tzinfo=UTC).astimezone(tz)
+    return t(lang, "date.when", weekday=t(lang, f"date.weekday.{local.weekday()}"),
+             day=local.day, month=t(lang, f"date.month.{local.month}"),
+             time=f"{local:%H:%M}")
+
+
+def rate_band(ballots: int, invited: int) -> str:
+    """A response rate in 10-point bands: exact rates of small rounds say too much."""
+    if invited <= 0:
+        return "no one invited"
+    lo = min(90, int(100 * ballots / invited) // 10 * 10)
+    return f"{lo}–{lo + 10}%"
 
 
 def admin_summary(c: Candor, team_id: str) -> list[str]:
     from analytics.privacy import band
+    from bot.schedule import describe, next_send_day
 
     with c.db.session() as s:
         ws = repo.workspace(s, team_id)
         auds = repo.audiences(s, team_id)
-        qs = [q for q in repo.questions(s, team_id) if q.enabled]
+        qs = repo.questions(s, team_id)
         last = repo.closed_rounds(s, team_id, limit=1)
         ballots = 0
         if last:
             ballots = sum(s.scalars(select(TeamCount.ballots).where(
                 TeamCount.round_id == last[0].id)))
-    from bot.schedule import describe
-
-    lines = [
-        "*Audiences:* " + (", ".join(f"<#{a.channel_id}>" for a in auds) or "none yet"),
-        "*Schedule:* " + describe(ws),
-        "*Digest channel:* " + (f"<#{ws.digest_channel}>" if ws.digest_channel else "not set"),
-        f"*Privacy:* scores need {ws.min_score_n}+ respondents; comments need {ws.min_comment_n}+",
-        f"*Questions:* {len(qs)} enabled, up to {ws.max_questions} per round",
-    ]
+        nxt = next_send_day(ws, c.now())
+        lines = [
+            "*Audiences:* " + (", ".join(f"<#{a.channel_id}>" for a in auds) or
+                               "none yet — `/candor audience add #channel`"),
+            "*Schedule:* " + describe(ws) + (f"; next round {nxt:%A %d %B}" if nxt else ""),
+            "*Digest channel:* " + (f"<#{ws.digest_channel}>" if ws.digest_channel
+                                    else "not set — `/candor digest channel #channel`"),
+            f"*Privacy:* scores need {ws.min_score_n}+ respondents; comments need "
+            f"{ws.min_comment_n}+",
+            f"*Questions:* {sum(q.enabled for q in qs)} of {len(qs)} enabled "
+            f"({sum(not q.builtin for q in qs)} custom); "
+            f"up to {ws.max_questions} per round, burnout and intent to stay always asked",
+        ]
     if last:
-        lines.append(f"*Last round ({last[0].number}):* {band(ballots)} of {last[0].invited} "
-                     "invited answered (banded)")
+        lines.append(f"*Last round ({last[0].number}):* {rate_band(ballots, last[0].invited)} "
+                     f"response rate ({band(ballots)} of {last[0].invited} invited; banded)")
+    else:
+        lines.append("*Last round:* none closed yet")
     return lines
 
 
@@ -58,7 +85,8 @@ def publish_home(c: Candor, team_id: str, user_id: str) -> None:
     blocks = []
     if is_admin(c, team_id, user_id):
         blocks += admin_blocks(admin_summary(c, team_id))
-    blocks += clinician_blocks(lang, paused=paused, next_when=next_checkin(c, team_id, user_id),
+    blocks += clinician_blocks(lang, paused=paused,
+                               next_when=None if paused else next_checkin(c, team_id, user_id, lang),
                                resources=res, batch=c.settings.ballot_batch, min_n=min_n,
                                min_comments=min_c)
     c.client.views_publish(user_id=user_id, view=home_view(blocks))

@@ -42,3 +42,15 @@ def t(lang: str, key: str, **kw) -> str:
     if text is None:
         text = _flat("en")[key]  # English is the fallback; a missing key is a bug
     return text.format(**kw) if kw else text
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{names}` a catalog string expects, so translations can be checked."""
+    from string import Formatter
+
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
+def keys(lang: str) -> dict[str, str]:
+    """Every key of a catalog, flattened (`home.title`, ...)."""
+    return dict(_flat(lang))

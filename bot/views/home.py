@@ -19,10 +19,16 @@ def _button(text: str, action_id: str, value: str = "", style: str | None = None
 
 def clinician_blocks(lang: str, *, paused: bool, next_when: str | None, resources: str,
                      batch: int, min_n: int, min_comments: int) -> list[dict]:
+    """What candor is, when it asks next, the pause toggle, privacy, support."""
+    if paused:
+        nxt = t(lang, "home.next_paused")
+    else:
+        nxt = t(lang, "home.next", when=next_when) if next_when else t(lang, "home.next_none")
     return [
         {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
         _md(t(lang, "home.about")),
-        _md(t(lang, "home.next", when=next_when) if next_when else t(lang, "home.next_none")),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": t(lang, "home.not_review")}]},
+        _md(nxt),
         _md(t(lang, "home.paused") if paused else t(lang, "home.active")),
         {"type": "actions", "block_id": "pause", "elements": [
             _button(t(lang, "home.resume"), "toggle_pause", "resume", "primary") if paused

@@ -1,0 +1,19 @@
+"""App Home's pause toggle: stop or restart this person's check-ins."""
+
+from __future__ import annotations
+
+from bot import settings_commands
+from bot.home import publish_home
+from bot.listeners._util import candor, team_of
+
+
+def toggle_pause(ack, body, context):
+    ack()
+    c = candor(context)
+    team = team_of(context, body)
+    user = (body.get("user") or {}).get("id")
+    value = ((body.get("actions") or [{}])[0] or {}).get("value")
+    if not (team and user) or value not in ("pause", "resume"):
+        return
+    settings_commands.set_paused(c, team, user, value == "pause")
+    publish_home(c, team, user)
