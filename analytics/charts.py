@@ -65,7 +65,10 @@ def trend_chart(trend: Trend, title: str = "Last 12 rounds") -> bytes:
         last = next(((x, p) for x, p in reversed(list(zip(xs, line.points, strict=False)))
                      if p.value is not None), None)
         if last is not None:
-            ends.append((100 * last[1].value, f"{line.label} {pct(last[1].value)}%", colour))
+            # Only the number beside the line: names are in the legend and
+            # would run off a phone screen.
+            name = "Burnout " if is_burnout else ""
+            ends.append((100 * last[1].value, f"{name}{pct(last[1].value)}%", colour))
 
     # Direct labels, nudged apart so they don't overlap.
     ends.sort()

@@ -436,6 +436,9 @@ def _public(c: _Cell | None) -> MetricCell | None:
         return MetricCell(
             n=c.n, rate=c.k / c.n, ci=stats.wilson(c.k, c.n), mean=stats.hist_mean(c.hist),
         )
+    if not privacy.near_homogeneous(c.k, c.n):
+        # Not extreme itself; withheld so a smaller group can't be subtracted out.
+        return MetricCell(n=c.n, band="withheld to protect a smaller group")
     return MetricCell(
         n=c.n, band=privacy.rate_band(c.k, c.n), band_bounds=privacy.rate_band_bounds(c.k, c.n),
     )

@@ -362,8 +362,16 @@ def exact_cells(
         if guessed and unsafe(exact):
             return frozenset()  # can't tell what was really shown: reveal nothing more
     if pub.total_published and not near_homogeneous(total_k, total_n):
-        if not unsafe(exact):
-            exact.add(TOTAL)
+        # Leaders need the organisation's figure most: if showing it exactly
+        # would let a near-homogeneous group be subtracted out, withhold the
+        # exact figure of the smallest teams instead (pooling them with it).
+        trial = set(exact)
+        for t in sorted(exact, key=lambda t: (n.get(t, 0), t)):
+            if not unsafe(trial):
+                break
+            trial.discard(t)
+        if not unsafe(trial):
+            exact = trial | {TOTAL}
     return frozenset(exact)
 
 

@@ -33,6 +33,22 @@ class Question:
         return self.text_es if lang == "es" and self.text_es else self.text_en
 
 
+# Short names for digests; the full wording is what clinicians see.
+SHORT_LABELS = {
+    "burnout": "Burnout",
+    "support": "Feel the organisation cares",
+    "supervision": "Get the supervision they need",
+    "intent_to_stay": "Likely to stay a year",
+    "workload": "Caseload is manageable",
+}
+
+
+def short_label(q: Question) -> str:
+    if q.key in SHORT_LABELS:
+        return SHORT_LABELS[q.key]
+    return q.text_en if len(q.text_en) <= 48 else q.text_en[:45].rstrip() + "…"
+
+
 def default_bank() -> list[Question]:
     raw = resources.files("analytics.data").joinpath("questions.toml").read_text("utf-8")
     items = tomllib.loads(raw)["question"]

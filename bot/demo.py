@@ -200,9 +200,9 @@ def _show_digest(say, fake, out: Path) -> None:
         return
     say("\n-- The leadership digest, as posted to #leadership --")
     say(render(digests[-1]["blocks"]))
-    for f in fake.files:
-        path = out / (f.get("title") or "chart.png").replace(" ", "-").replace("/", "-")
-        if not path.suffix:
-            path = path.with_suffix(".png")
+    charts = [f for f in fake.files if f.get("channel") == LEADERS[0]]
+    if charts:
+        f = charts[-1]
+        path = out / "candor-trend.png"
         path.write_bytes(f["content"])
-        say(f"\nChart uploaded to #{LEADERS[1]} (alt text: {f.get('alt_txt', '')!r}); saved to {path}")
+        say(f"\nChart uploaded to #{LEADERS[1]} with alt text:\n  {f.get('alt_txt', '')}\nSaved to {path}")

@@ -1,9 +1,143 @@
-"""Posting digests (filled in by the digest issue)."""
+"""Building and posting the leadership digest for a closed round.
+
+Data flows: SQL histogram (storage) -> analytics.digest (pure rules and
+statistics) -> Block Kit (bot.views.digest) -> Slack, plus a trend chart.
+What each post showed is saved on the round, so a later post of the same
+round (digest now, preview, export) can never widen what can be derived.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from analytics.digest import (
+    Digest,
+    QuestionInfo,
+    RoundInfo,
+    Thresholds,
+    build_digest,
+    comment_infos,
+)
+from analytics.questions import short_label
 from bot.context import Candor
+from bot.services import ServiceError
+from storage import repository as repo
+from storage.models import Round
+
+log = logging.getLogger("candor.digest")
+
+
+def _round_info(r: Round, tcs: list) -> RoundInfo:
+    return RoundInfo(
+        round_id=r.id, number=r.number, opened_on=r.opened_at.date(),
+        closes_on=(r.closed_at or r.closes_at).date(),
+        invited={tc.team_label: tc.invited for tc in tcs},
+        respondents={tc.team_label: tc.ballots for tc in tcs},
+    )
+
+
+def build(c: Candor, team_id: str, round_id: int | None = None) -> tuple[Digest, int]:
+    """The digest of `round_id` (default: the latest closed round)."""
+    with c.db.session() as s:
+        ws = repo.workspace(s, team_id)
+        closed = repo.closed_rounds(s, team_id, limit=500)
+        if round_id is not None:
+            closed = [r for r in closed if r.number <= _number(s, team_id, round_id)]
+        if not closed or (round_id is not None and closed[0].id != round_id):
+            raise ServiceError("There is no closed round to report on yet. "
+                               "A digest is made when a round closes.")
+        rounds = closed[:12]
+        ids = [r.id for r in rounds]
+        tcs = repo.team_counts(s, ids)
+        infos = [_round_info(r, tcs.get(r.id, [])) for r in rounds]
+        counts = repo.value_counts(s, team_id, ids)
+        questions = [QuestionInfo(q.key, short_label(q), q.scale_key, q.theme)
+                     for q in repo.questions(s, team_id)]
+        texts = {r.id: c.box.read_comments(s, r.id) for r in rounds[:2]}
+        published = frozenset(rounds[0].published or [])
+        thresholds = Thresholds(ws.min_score_n, ws.min_comment_n)
+    comments = {rid: comment_infos(t) for rid, t in texts.items()}
+    digest = build_digest(infos[0], infos[1:], counts, comments, questions, thresholds,
+                          published=published, rng=rounds[0].id)
+    return digest, rounds[0].id
+
+
+def _number(s, team_id: str, round_id: int) -> int:
+    r = repo.get_round(s, team_id, round_id)
+    if r is None:
+        raise ServiceError("That round doesn't exist in this workspace.")
+    return r.number
+
+
+def record_publication(c: Candor, round_id: int, digest: Digest) -> None:
+    with c.db.session() as s:
+        r = s.get(Round, round_id)
+        r.published = sorted(set(r.published or []) | set(digest.published_cells))
+        r.published_at = r.published_at or c.now()
+
+
+def ensure_in_channel(c: Candor, channel: str) -> None:
+    """Join a public channel if needed; a private one needs a human invite."""
+    try:
+        info = c.client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as e:
+        if e.response.get("error") == "channel_not_found":
+            raise ServiceError(
+                f"I can't see <#{channel}>. If it's a private channel, invite me there "
+                "with `/invite @candor`, then run `/candor digest now`.") from None
+        raise
+    if info.get("is_member"):
+        return
+    if info.get("is_private"):
+        raise ServiceError(f"<#{channel}> is private and I'm not in it. Invite me with "
+                           "`/invite @candor` there, then run `/candor digest now`.")
+    c.client.conversations_join(channel=channel)
+
+
+def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
+    from analytics.charts import alt_text, trend_chart
+    from bot.views.digest import digest_blocks
+
+    with c.db.session() as s:
+        channel = repo.workspace(s, team_id).digest_channel
+    if not channel:
+        raise ServiceError("No digest channel is set. Choose one with `/candor digest channel #channel`.")
+    digest, rid = build(c, team_id, round_id)
+    ensure_in_channel(c, channel)
+    blocks, text = digest_blocks(digest)
+    c.client.chat_postMessage(channel=channel, blocks=blocks, text=text, unfurl_links=False)
+    record_publication(c, rid, digest)
+    try:
+        c.client.files_upload_v2(
+            channel=channel, content=trend_chart(digest.trend), filename="candor-trend.png",
+            title="candor trend: last 12 rounds", alt_txt=alt_text(digest.trend)[:1000])
+    except SlackApiError as e:
+        log.warning("digest posted, chart upload failed: %s", e.response.get("error"))
+    log.info("digest posted for round %s", digest.round_number if hasattr(digest, "round_number") else rid)
+    return f"Posted the digest in <#{channel}>."
+
+
+def preview(c: Candor, team_id: str) -> tuple[list[dict], str]:
+    """Shown only to the admin who asked; it still counts as a publication."""
+    from bot.views.digest import digest_blocks
+
+    digest, rid = build(c, team_id)
+    record_publication(c, rid, digest)
+    return digest_blocks(digest)
+
+
+def _after_close(c: Candor, team_id: str, round_id: int) -> None:
+    with c.db.session() as s:
+        if not repo.workspace(s, team_id).digest_channel:
+            return
+    try:
+        post(c, team_id, round_id)
+    except ServiceError as e:
+        log.warning("digest not posted after close: %s", e)
 
 
 def register_hooks(c: Candor) -> None:
-    return None
+    if _after_close not in c.on_close:
+        c.on_close.append(_after_close)

@@ -94,3 +94,27 @@ def delivery_progress(s: Session, round_id: int) -> dict[str, int]:
     rows = s.execute(select(Delivery.status, func.count()).where(
         Delivery.round_id == round_id, Delivery.kind == "prompt").group_by(Delivery.status)).all()
     return {status: n for status, n in rows}
+
+
+def value_counts(s: Session, team_id: str, round_ids: list[int]) -> list[tuple]:
+    """(round_id, team, question_key, value, n): the histogram every digest
+    figure is computed from, aggregated in SQL rather than in Python."""
+    from storage.models import Response
+
+    if not round_ids:
+        return []
+    return [tuple(r) for r in s.execute(
+        select(Response.round_id, Response.team_label, Response.question_key, Response.value,
+               func.count())
+        .where(Response.team_id == team_id, Response.round_id.in_(round_ids))
+        .group_by(Response.round_id, Response.team_label, Response.question_key, Response.value)
+    )]
+
+
+def team_counts(s: Session, round_ids: list[int]) -> dict[int, list]:
+    from storage.models import TeamCount
+
+    out: dict[int, list] = {}
+    for tc in s.scalars(select(TeamCount).where(TeamCount.round_id.in_(round_ids))):
+        out.setdefault(tc.round_id, []).append(tc)
+    return out

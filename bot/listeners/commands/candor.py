@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import admin, services
+from bot import admin, digest, services
 from bot.commands import HELP, UsageError, parse
 from bot.listeners._util import candor, friendly, team_of
 from bot.people import is_admin
@@ -19,7 +19,7 @@ REFUSAL = ("Sorry — only candor admins (workspace admins and owners, or people
 SLOW = {"send.now", "close.now", "audience.add", "digest.channel", "digest.now", "digest.preview"}
 
 
-def _run(c, team, user, cmd, client, trigger_id) -> str | None:
+def _run(c, team, user, cmd, client, trigger_id, respond) -> str | None:
     a = cmd.args
     match cmd.name:
         case "help":
@@ -38,6 +38,12 @@ def _run(c, team, user, cmd, client, trigger_id) -> str | None:
             return admin.close_now(c, team)
         case "status":
             return services.status_text(c, team)
+        case "digest.now":
+            return digest.post(c, team)
+        case "digest.preview":
+            blocks, text = digest.preview(c, team)
+            respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
+            return None
     from bot import settings_commands
 
     return settings_commands.run(c, team, user, cmd, client, trigger_id)
@@ -61,11 +67,11 @@ def candor_command(ack, command, context, respond, client):
             return
         if cmd.name in SLOW:
             ack(text="On it…", response_type="ephemeral")
-            reply = _run(c, team, user, cmd, client, command.get("trigger_id"))
+            reply = _run(c, team, user, cmd, client, command.get("trigger_id"), respond)
             if reply:
                 respond(text=reply, response_type="ephemeral", replace_original=False)
             return
-        reply = _run(c, team, user, cmd, client, command.get("trigger_id"))
+        reply = _run(c, team, user, cmd, client, command.get("trigger_id"), respond)
         ack(text=reply, response_type="ephemeral") if reply else ack()
     except services.ServiceError as e:
         _answer(ack, respond, cmd, str(e))
