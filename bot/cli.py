@@ -122,6 +122,62 @@ def demo(
     run_demo(out, people=people, seed=seed)
 
 
+@app.command()
+def themes(file: Annotated[Path | None, typer.Argument(help="Comments, one per line (default: stdin)")] = None) -> None:
+    """Tag comments with themes and sentiment: one JSON object per line."""
+    import json
+
+    from analytics.text import analyse
+
+    if file is not None and not file.exists():
+        raise ConfigError(f"{file} does not exist")
+    stream = file.open(encoding="utf-8") if file else sys.stdin
+    with stream:
+        for line in stream:
+            line = line.strip()
+            if line:
+                print(json.dumps(analyse(line), ensure_ascii=False))
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="Only csv for now")] = "csv",
+    team: Annotated[str | None, typer.Option(help="Slack team ID (needed if several workspaces)")] = None,
+    out: Annotated[Path | None, typer.Option(help="File to write (default: stdout)")] = None,
+    rounds: Annotated[int, typer.Option(min=1, max=100)] = 12,
+) -> None:
+    """Write the aggregated results table (round, team, metric, n, value, interval),
+    with the digest's suppression. Never raw rows."""
+    from sqlalchemy import select
+
+    from bot.digest import export_csv
+    from bot.services import ServiceError
+    from storage.models import Workspace
+
+    if format != "csv":
+        raise ConfigError(f"--format {format} isn't supported; use --format csv")
+    s = _settings()
+    c = _candor(s, need_slack=False)
+    with c.db.session() as sess:
+        teams = list(sess.scalars(select(Workspace.team_id)))
+    if team is None:
+        if len(teams) != 1:
+            raise ConfigError("several workspaces (or none) in the database; pass --team T…"
+                              if teams else "no workspace in the database yet")
+        team = teams[0]
+    elif team not in teams:
+        raise ConfigError(f"no workspace {team} in the database")
+    try:
+        if out:
+            with out.open("w", newline="", encoding="utf-8") as fh:
+                n = export_csv(c, team, fh, rounds)
+            print(f"wrote {n} rows to {out}", file=sys.stderr)
+        else:
+            export_csv(c, team, sys.stdout, rounds)
+    except ServiceError as e:
+        raise ConfigError(str(e)) from None
+
+
 def main() -> None:
     try:
         app()

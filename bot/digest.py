@@ -141,3 +141,29 @@ def _after_close(c: Candor, team_id: str, round_id: int) -> None:
 def register_hooks(c: Candor) -> None:
     if _after_close not in c.on_close:
         c.on_close.append(_after_close)
+
+
+def export_csv(c: Candor, team_id: str, fh, rounds: int = 12) -> int:
+    """The aggregated table, with the digest's own suppression; never raw rows.
+    Exported cells count as published, like a digest post."""
+    from analytics.export import export_rows, history_digests, write_csv
+
+    with c.db.session() as s:
+        ws = repo.workspace(s, team_id)
+        closed = repo.closed_rounds(s, team_id, limit=rounds + 11)
+        if not closed:
+            raise ServiceError("There is no closed round to export yet.")
+        ids = [r.id for r in closed]
+        tcs = repo.team_counts(s, ids)
+        infos = [_round_info(r, tcs.get(r.id, [])) for r in closed]
+        counts = repo.value_counts(s, team_id, ids)
+        questions = [QuestionInfo(q.key, short_label(q), q.scale_key, q.theme)
+                     for q in repo.questions(s, team_id)]
+        published = {r.id: r.published or [] for r in closed}
+        thresholds = Thresholds(ws.min_score_n, ws.min_comment_n)
+    digests = history_digests(infos, counts, questions, thresholds, published)[:rounds]
+    rows = export_rows(digests)
+    write_csv(rows, fh)
+    for d, info in zip(digests, infos, strict=False):
+        record_publication(c, info.round_id, d)
+    return len(rows)
