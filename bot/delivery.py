@@ -69,8 +69,10 @@ def send_one(c: Candor, delivery_id: int) -> str:
             return "skipped"
         if d.kind == "reminder" and _answered(c, s, d):
             # Decided by the participation token alone; no answer is looked at.
-            d.status, d.last_error = "skipped", "already answered"
-            return "skipped"
+            # The row ends exactly like a sent reminder ("done", no ts), so the
+            # outbox never records who had answered.
+            d.status, d.last_error = "done", None
+            return "done"
     try:
         blocks, text = _content(c, d)
         resp = c.client.chat_postMessage(
@@ -83,8 +85,12 @@ def send_one(c: Candor, delivery_id: int) -> str:
     except Exception as e:  # timeouts, connection errors after retries ran out
         return _failed(c, d, type(e).__name__, permanent=False)
     with c.db.session() as s:
-        s.execute(update(Delivery).where(Delivery.id == d.id).values(
-            status="sent", channel=resp.get("channel"), ts=resp.get("ts"), last_error=None))
+        if d.kind == "reminder":  # indistinguishable from a reminder not needed
+            s.execute(update(Delivery).where(Delivery.id == d.id).values(
+                status="done", last_error=None))
+        else:
+            s.execute(update(Delivery).where(Delivery.id == d.id).values(
+                status="sent", channel=resp.get("channel"), ts=resp.get("ts"), last_error=None))
     return "sent"
 
 

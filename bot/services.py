@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from analytics.questions import pick_for_round
 from analytics.scoring import needs_support
@@ -101,9 +101,12 @@ def close_round(c: Candor, team_id: str, round_id: int | None = None) -> Round:
             raise ServiceError("That round has already closed.")
         c.box.close(s, rnd)
         # Invitations not yet sent would only lead to a closed round.
-        s.execute(update(Delivery).where(Delivery.round_id == rnd.id,
+        s.execute(update(Delivery).where(Delivery.round_id == rnd.id, Delivery.kind == "prompt",
                                          Delivery.status == "pending")
                   .values(status="skipped", last_error="round closed before sending"))
+        # Reminder rows are operational only; gone at close, so nothing in the
+        # outbox can hint at who had answered.
+        s.execute(delete(Delivery).where(Delivery.round_id == rnd.id, Delivery.kind == "reminder"))
     log.info("round closed", extra={"round": rnd.number})
     for hook in c.on_close:
         try:

@@ -63,11 +63,15 @@ class BallotBox:
             raise RoundClosed(rnd.id)
         return self.keyring.participation_token(rnd.salt, rnd.id, user_id)
 
+    def _seen(self, s: Session, rnd: Round, user_id: str) -> bool:
+        toks = self.keyring.participation_tokens(rnd.salt, rnd.id, user_id)
+        return s.scalar(select(func.count()).where(
+            Participation.round_id == rnd.id, Participation.token.in_(toks))) > 0
+
     def has_answered(self, s: Session, rnd: Round, user_id: str) -> bool:
         if rnd.salt is None:
             return False
-        tok = self.token(rnd, user_id)
-        return s.get(Participation, (rnd.id, tok)) is not None
+        return self._seen(s, rnd, user_id)
 
     # -- casting -------------------------------------------------------------
     def cast(self, s: Session, round_id: int, user_id: str, ballot: Ballot) -> int:
@@ -83,9 +87,11 @@ class BallotBox:
         if not locked:
             raise RoundClosed(round_id)
         rnd = s.get(Round, round_id)
-        tok = self.token(rnd, user_id)
-        if s.get(Participation, (round_id, tok)) is not None:
+        if rnd.salt is None:
+            raise RoundClosed(round_id)
+        if self._seen(s, rnd, user_id):
             raise AlreadyAnswered(round_id)
+        tok = self.token(rnd, user_id)
         s.add(Participation(team_id=rnd.team_id, round_id=round_id, token=tok))
         payload = json.dumps(
             {"t": ballot.team_label, "a": ballot.answers, "c": ballot.comment},

@@ -37,12 +37,19 @@ class Keyring:
             [self._fernet(self._master, p)] + [self._fernet(k, p) for k in self._retired]
         )
 
-    def participation_token(self, round_salt: bytes, round_id: int, user_id: str) -> str:
+    def participation_token(self, round_salt: bytes, round_id: int, user_id: str,
+                            master: str | None = None) -> str:
         """Keyed hash of (round, user). The per-round key needs the round's salt,
         which is destroyed when the round closes: after that, nobody holding the
         master secret can recompute who took part."""
-        key = _hkdf(self._master, b"candor/participation/%d" % round_id, salt=round_salt)
+        key = _hkdf(master or self._master, b"candor/participation/%d" % round_id, salt=round_salt)
         return hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def participation_tokens(self, round_salt: bytes, round_id: int, user_id: str) -> list[str]:
+        """The token under the current key, then under each retired key: a key
+        change in the middle of a round must not let anyone answer twice."""
+        return [self.participation_token(round_salt, round_id, user_id, m)
+                for m in [self._master, *self._retired]]
 
 
 def new_round_salt() -> bytes:
