@@ -75,8 +75,8 @@ def admin_summary(c: Candor, team_id: str) -> list[str]:
     return lines
 
 
-def publish_home(c: Candor, team_id: str, user_id: str) -> None:
-    lang = lang_of(c, team_id, user_id)
+def publish_home(c: Candor, team_id: str, user_id: str, lang: str | None = None) -> None:
+    lang = lang or lang_of(c, team_id, user_id)
     with c.db.session() as s:
         ws = repo.workspace(s, team_id)
         paused = s.get(Pause, (team_id, user_id)) is not None

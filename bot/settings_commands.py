@@ -112,17 +112,18 @@ def is_paused(c, team: str, user: str) -> bool:
 
 def pause_command(c, team: str, user: str, paused: bool) -> str:
     set_paused(c, team, user, paused)
-    republish_home(c, team, user)
-    return t(lang_of(c, team, user), "reply.paused" if paused else "reply.resumed")
+    lang = lang_of(c, team, user)
+    republish_home(c, team, user, lang)
+    return t(lang, "reply.paused" if paused else "reply.resumed")
 
 
-def republish_home(c, team: str, user: str) -> None:
+def republish_home(c, team: str, user: str, lang: str | None = None) -> None:
     from bot.home import publish_home
 
     try:
-        publish_home(c, team, user)
+        publish_home(c, team, user, lang)
     except Exception:  # the setting is saved; a stale App Home is only cosmetic
-        c.log.warning("could not re-publish App Home after a settings change")
+        c.log.warning("could not re-publish App Home after a settings change", exc_info=True)
 
 
 # -- schedule ------------------------------------------------------------------
