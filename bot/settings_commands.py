@@ -218,10 +218,10 @@ def set_thresholds(c, team: str, scores: int | None = None, comments: int | None
         if not n <= m <= MAX_THRESHOLD:
             # Raising scores past comments would silently weaken nothing but
             # surprise the admin; ask for the comment minimum to move first.
-            first = f"Raise the comment minimum first (`/candor privacy comments {n}`). " \
+            first = f" Raise the comment minimum first: `/candor privacy comments {n}`." \
                 if comments is None else ""
             raise Invalid(f"The comment minimum ({m}) must be between the score minimum ({n}) "
-                          f"and {MAX_THRESHOLD}.", "comments", first + USAGE["privacy"])
+                          f"and {MAX_THRESHOLD}.{first}", "comments", USAGE["privacy"])
         ws.min_score_n, ws.min_comment_n = n, m
     return f"Saved. Scores need {n}+ respondents; comments need {m}+.\n" + privacy_text(c, team)
 

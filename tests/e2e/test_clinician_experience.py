@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy import select
 
-from bot import delivery
+from bot import delivery, settings_commands
 from storage.models import Base, Pause
 from tests.e2e.conftest import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
 
@@ -97,12 +97,17 @@ def test_app_home_toggle_and_paused_people_are_not_invited(stack, fake):
 
 def test_spanish_speaker_gets_spanish_dm_modal_and_home(stack, fake):
     say(stack, ADMIN, "schedule weekly tuesday 10:00")
+    say(stack, ADMIN, "questions max 10")
+    settings_commands.add_question(stack.candor, fake.team_id, "Do you feel safe at work?",
+                                   "¿Te sientes segura o seguro en el trabajo?", "yesno", None)
     open_round(stack, fake, "CTEAMA0001")
     dm = fake.dm_messages(SPANISH)[-1]
     assert "Tu chequeo está listo" in text_of(dm["blocks"]) and "Comenzar chequeo" in text_of(dm)
     modal = click_and_wait(stack, SPANISH, "start_checkin", message=dm)
     assert modal["title"]["text"] == "Chequeo" and "Enviar" in text_of(modal["submit"])
     assert "Disfruto mi trabajo" in text_of(modal)
+    assert "¿Te sientes segura o seguro en el trabajo?" in text_of(modal)
+    assert "safe at work" not in text_of(modal) and '"Sí"' in text_of(modal)
 
     stack.sender.app_home_opened(SPANISH)
     home = text_of(fake.wait_for(lambda: fake.home_view(SPANISH)))
