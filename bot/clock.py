@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
@@ -63,6 +63,8 @@ class Clock:
             return
         self.close_due()
         schedule.run_due(self.c)
+        with self._lock:  # not while this process is itself mid-send
+            delivery.recover_orphans(self.c, older_than=timedelta(seconds=60))
 
     def sync_schedules(self) -> None:
         """Rebuild each workspace's CronTrigger job from the database, so a

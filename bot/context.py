@@ -34,21 +34,26 @@ def epoch(naive_utc: datetime) -> float:
     return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
-def make_client(settings: Settings, token: str | None = None, timeout: int = 10) -> WebClient:
-    # Paced per method; bounded retries: Retry-After is honoured for 429s; 5xx
-    # and connection errors back off a few times, then the caller marks the
-    # work failed.
+def make_client(settings: Settings, token: str | None = None, timeout: int = 10,
+                retry_unsafe: bool = True) -> WebClient:
+    """A paced client with bounded retries: Retry-After is honoured for 429s
+    (Slack rejected the call, so repeating it is always safe).
+
+    5xx and connection errors are retried too, except on the client that
+    posts invitations (`retry_unsafe=False`): a 5xx or timeout there may come
+    *after* the message was posted, so the outbox checks the DM's history
+    before trying again rather than risk a second DM."""
     from bot.pacing import PacedWebClient
 
+    handlers = [RateLimitErrorRetryHandler(max_retry_count=6)]
+    if retry_unsafe:
+        handlers += [ServerErrorRetryHandler(max_retry_count=3),
+                     ConnectionErrorRetryHandler(max_retry_count=3)]
     return PacedWebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=6),
-            ServerErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=3),
-        ],
+        retry_handlers=handlers,
     )
 
 
@@ -62,6 +67,8 @@ class Candor:
     now: Callable[[], datetime] = utcnow
     # Called after a round closes (the digest hooks in here).
     on_close: list[Callable] = field(default_factory=list)
+    # Posts invitations: no blind retries on 5xx/timeouts (see make_client).
+    poster: WebClient | None = None
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("candor"))
 
     @classmethod
@@ -79,4 +86,5 @@ class Candor:
             client=make_client(settings),
             keyring=keyring,
             box=BallotBox(keyring, batch_min=settings.ballot_batch),
+            poster=make_client(settings, retry_unsafe=False),
         )

@@ -75,15 +75,17 @@ def send_one(c: Candor, delivery_id: int) -> str:
             return "done"
     try:
         blocks, text = _content(c, d)
-        resp = c.client.chat_postMessage(
+        resp = (c.poster or c.client).chat_postMessage(
             channel=d.user_id, text=text, blocks=blocks,
             metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery": d.id}},
         )
     except SlackApiError as e:
         err = str(e.response.get("error") or e.response.status_code)
+        if e.response.status_code >= 500:
+            return _uncertain(c, d, f"HTTP {e.response.status_code}")
         return _failed(c, d, err, permanent=err in PERMANENT)
-    except Exception as e:  # timeouts, connection errors after retries ran out
-        return _failed(c, d, type(e).__name__, permanent=False)
+    except Exception as e:  # timeouts and connection errors: did it arrive?
+        return _uncertain(c, d, type(e).__name__)
     with c.db.session() as s:
         if d.kind == "reminder":  # indistinguishable from a reminder not needed
             s.execute(update(Delivery).where(Delivery.id == d.id).values(
@@ -97,6 +99,17 @@ def send_one(c: Candor, delivery_id: int) -> str:
 def _answered(c: Candor, s, d: Delivery) -> bool:
     rnd = s.get(Round, d.round_id)
     return rnd is None or rnd.status != "open" or c.box.has_answered(s, rnd, d.user_id)
+
+
+def _uncertain(c: Candor, d: Delivery, err: str) -> str:
+    """A 5xx or timeout may have come after Slack posted the message (or while
+    it still is). Don't guess: the row stays "sending" and recovery checks the
+    DM's history once it has had time to settle, before any re-send."""
+    with c.db.session() as s:
+        s.execute(update(Delivery).where(Delivery.id == d.id).values(
+            last_error=f"unconfirmed: {err}"[:200], claimed_at=c.now()))
+    log.warning("delivery %s unconfirmed (%s); will check the DM before retrying", d.id, err)
+    return "uncertain"
 
 
 def _failed(c: Candor, d: Delivery, err: str, permanent: bool) -> str:
@@ -121,12 +134,16 @@ def deliver_due(c: Candor, workers: int = 4, limit: int = 500, team_id: str | No
     return results
 
 
-def recover_orphans(c: Candor) -> dict:
-    """Rows left in "sending" by a process that died. Look for the message in
-    the DM before sending again: kill -9 must neither lose nor double."""
+def recover_orphans(c: Candor, older_than: timedelta | None = None) -> dict:
+    """Rows left in "sending" by a process that died (or by a send whose
+    outcome was unknown). Look for the message in the DM before sending again:
+    kill -9 must neither lose nor double."""
+    q = select(Delivery).where(Delivery.status == "sending")
+    if older_than is not None:
+        q = q.where(Delivery.claimed_at < c.now() - older_than)
     with c.db.session() as s:
-        rows = list(s.scalars(select(Delivery).where(Delivery.status == "sending")))
-    out = {"found": 0, "requeued": 0, "unchecked": 0}
+        rows = list(s.scalars(q))
+    out = {"found": 0, "requeued": 0, "failed": 0, "unchecked": 0}
     for d in rows:
         try:
             ts = _find_in_dm(c, d)
@@ -134,10 +151,16 @@ def recover_orphans(c: Candor) -> dict:
             out["unchecked"] += 1  # stays "sending"; checked again next time
             continue
         with c.db.session() as s:
-            if ts:
+            if ts and d.kind == "reminder":
+                s.execute(update(Delivery).where(Delivery.id == d.id).values(status="done"))
+                out["found"] += 1
+            elif ts:
                 s.execute(update(Delivery).where(Delivery.id == d.id).values(
                     status="sent", channel=ts[0], ts=ts[1]))
                 out["found"] += 1
+            elif d.attempts >= MAX_ATTEMPTS:
+                s.execute(update(Delivery).where(Delivery.id == d.id).values(status="failed"))
+                out["failed"] += 1
             else:
                 s.execute(update(Delivery).where(Delivery.id == d.id).values(status="pending"))
                 out["requeued"] += 1
@@ -154,7 +177,7 @@ def _find_in_dm(c: Candor, d: Delivery) -> tuple[str, str] | None:
         cursor = None
         while True:
             resp = c.client.conversations_history(
-                channel=channel, oldest=str(epoch(opened) - 60), limit=200,
+                channel=channel, oldest=str(epoch(opened) - 86400), limit=200,
                 include_all_metadata=True, cursor=cursor)
             for m in resp.get("messages", []):
                 md = m.get("metadata") or {}

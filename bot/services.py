@@ -223,4 +223,14 @@ def status_text(c: Candor, team_id: str) -> str:
                 lines.append("Failed deliveries: " + "; ".join(f"{n}× {e}" for e, n in errs))
         if ws.digest_channel is None:
             lines.append("No digest channel yet: `/candor digest channel #channel`.")
+        from bot.schedule import describe, next_send_day
+
+        day = next_send_day(ws, c.now())
+        lines.append(f"*Schedule:* {describe(ws)}." + (
+            f" Next round: {day:%A %d %B %Y}." if day else ""))
+    from bot.lease import ClockLease
+
+    if not ClockLease(c.db, c.now).holder_alive():
+        lines.append(":warning: No clock process is running, so nothing is being sent. "
+                     "Start `candor clock` (see the README's deploy section).")
     return "\n".join(lines)

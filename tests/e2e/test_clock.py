@@ -1,0 +1,202 @@
+"""The clock: scheduled rounds at local time, reminders, close; delivery that
+survives 429s, 5xx, timeouts and crashes. Injected time, real fake Slack."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import delivery, schedule
+from bot.clock import Clock
+from bot.context import utcnow
+from storage.models import Delivery, Round, Workspace
+from tests.e2e.conftest import ADMIN, TEAM_A, TEAM_B, click_and_wait
+
+INVITED = TEAM_A + TEAM_B
+
+
+class FrozenTime:
+    def __init__(self, t: datetime):
+        self.t = t
+
+    def __call__(self) -> datetime:
+        return self.t
+
+
+def _setup(stack, every="weekly", weekday=1, hhmm="10:00"):
+    s = stack.sender
+    s.slash(ADMIN, "audience add <#CTEAMA0001|team-alpha>")
+    s.slash(ADMIN, "audience add CTEAMB0001")
+    s.slash(ADMIN, "digest channel <#CLEADERS01|leaders>")
+    stack.fake.wait_for(lambda: len(stack.fake.responses_for(ADMIN)) >= 3)
+    with stack.candor.db.session() as sess:
+        ws = sess.get(Workspace, stack.fake.team_id)
+        ws.schedule_every, ws.schedule_weekday, ws.schedule_time = every, weekday, hhmm
+        ws.default_tz = "America/Chicago"
+
+
+def _dm_counts(fake, kind_text=None):
+    return {u: len(fake.dm_messages(u)) for u in INVITED}
+
+
+def test_scheduled_round_opens_sends_at_local_time_reminds_and_closes(stack, fake, db):
+    _setup(stack)
+    now = FrozenTime(datetime(2026, 11, 23, 12, 0))  # Mon; Tue has begun at UTC+14
+    stack.candor.now = now
+    clock = Clock(stack.candor)
+    clock.lifecycle()
+    clock.lifecycle()  # idempotent: still one round
+    with db.session() as s:
+        rounds = s.scalars(select(Round)).all()
+    assert len(rounds) == 1 and rounds[0].schedule_key == "2026-11-24"
+
+    # 09:59 in Chicago (team B has no tz -> workspace default): nothing yet.
+    now.t = datetime(2026, 11, 24, 15, 59)
+    clock.deliver()
+    assert sum(_dm_counts(fake).values()) == 0
+    now.t = datetime(2026, 11, 24, 16, 0)  # 10:00 Chicago
+    clock.deliver()
+    assert all(len(fake.dm_messages(u)) == 1 for u in TEAM_B)
+    assert all(len(fake.dm_messages(u)) == 0 for u in TEAM_A)  # Los Angeles is still 08:00
+    now.t = datetime(2026, 11, 24, 18, 0)  # 10:00 Los Angeles
+    clock.deliver()
+    assert all(len(fake.dm_messages(u)) == 1 for u in INVITED)
+    sent_at = {u: fake.dm_messages(u)[0]["ts"] for u in INVITED}
+    assert sent_at
+
+    # Half answer; the reminder goes mid-window, at local time, to the rest only.
+    answered = INVITED[::2]
+    for uid in answered:
+        view = click_and_wait(stack, uid, "start_checkin", message=fake.dm_messages(uid)[0])
+        answers = {b["block_id"]: b["element"]["options"][0]["value"] for b in view["blocks"]
+                   if b.get("block_id", "").startswith("q_")}
+        assert stack.sender.submit(uid, view, answers=answers).status == 200
+    now.t = datetime(2026, 11, 25, 18, 0)  # Wed 10:00 Los Angeles, 12:00 Chicago
+    clock.deliver()
+    for uid in INVITED:
+        want = 1 if uid in answered else 2
+        assert len(fake.dm_messages(uid)) == want, uid
+    with db.session() as s:  # the outbox doesn't record who answered
+        statuses = {d.status for d in s.scalars(select(Delivery).where(Delivery.kind == "reminder"))}
+    assert statuses == {"done"}
+
+    # Close at the end of the window (Fri 10:00 in the latest zone).
+    now.t = datetime(2026, 11, 27, 17, 59)
+    assert clock.close_due() == []
+    now.t = datetime(2026, 11, 27, 18, 0)
+    assert len(clock.close_due()) == 1
+    with db.session() as s:
+        assert s.scalar(select(Round.status)) == "closed"
+        assert s.scalar(select(Delivery.id).where(Delivery.kind == "reminder")) is None
+    assert fake.channel_messages("CLEADERS01")  # the digest followed the close
+
+
+def test_schedule_change_takes_effect_without_restart(stack, fake, db):
+    _setup(stack, weekday=2)
+    stack.candor.now = FrozenTime(datetime(2026, 11, 23, 12, 0))
+    clock = Clock(stack.candor)
+    clock.scheduler.start(paused=True)  # a running scheduler, jobs held still
+    clock.sync_schedules()
+    job = clock.scheduler.get_job("open:" + fake.team_id)
+    assert "wed" in str(job.trigger)
+    with db.session() as s:
+        s.get(Workspace, fake.team_id).schedule_weekday = 4
+    clock.sync_schedules()
+    job = clock.scheduler.get_job("open:" + fake.team_id)
+    assert "fri" in str(job.trigger) and str(job.trigger.timezone) == "Etc/GMT-14"
+    assert job.misfire_grace_time >= 3600 and job.coalesce
+    clock.scheduler.shutdown(wait=False)
+
+
+def test_mid_round_joiners_wait_for_the_next_round(stack, fake, db):
+    _setup(stack)
+    stack.sender.slash(ADMIN, "send now")
+    fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 4)
+    fake.add_user("UJOINER001", "newbie", "New Person")
+    fake.set_members("CTEAMA0001", [*TEAM_A, "UJOINER001", fake.bot_user_id])
+    delivery.deliver_due(stack.candor)
+    assert fake.dm_messages("UJOINER001") == []
+
+
+@pytest.mark.parametrize("fault", ["429", "5xx", "timeout", "5xx-after-post"])
+def test_faults_still_deliver_everyone_exactly_once(stack, fake, db, fault):
+    _setup(stack)
+    c = stack.candor
+    now = FrozenTime(utcnow())  # the fake stamps messages with the real clock
+    c.now = now
+    stack.sender.slash(ADMIN, "send now")
+    fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 4)
+    c.poster.timeout = 1
+    if fault == "429":
+        fake.inject_429("chat.postMessage", retry_after=1, count=6)
+    elif fault == "5xx":
+        fake.inject("chat.postMessage", status=503, count=8)
+    elif fault == "timeout":
+        fake.inject_delay("chat.postMessage", 2.0, count=3)
+    else:
+        fake.inject("chat.postMessage", status=500, count=5, after_effect=True)
+    for _ in range(12):
+        delivery.deliver_due(c, workers=2)
+        time.sleep(2.5 if fault == "timeout" else 0.1)  # slow requests finish server-side
+        now.t += timedelta(minutes=6)  # past any retry back-off and the settle time
+        delivery.recover_orphans(c, older_than=timedelta(seconds=60))
+        with db.session() as s:
+            left = s.scalar(select(Delivery.id).where(
+                Delivery.kind == "prompt", Delivery.status != "sent"))
+        if left is None:
+            break
+    fake.wait_for(lambda: all(fake.dm_messages(u) for u in INVITED), timeout=5)
+    counts = _dm_counts(fake)
+    assert counts == {u: 1 for u in INVITED}, counts
+
+
+def test_failed_deliveries_are_reported_in_status(stack, fake, db):
+    _setup(stack)
+    stack.sender.slash(ADMIN, "send now")
+    fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 4)
+    with db.session() as s:
+        s.execute(update(Delivery).where(Delivery.user_id == TEAM_B[0]).values(
+            user_id="UNOSUCHUSER"))
+    delivery.deliver_due(stack.candor)
+    text = stack.sender.slash(ADMIN, "status").json["text"]
+    assert "failed: 1" in text and "Failed deliveries: 1× channel_not_found" in text
+
+
+def test_crash_mid_send_is_checked_against_dm_history(stack, fake, db):
+    """A process died after Slack posted the DM but before the row was marked:
+    the next clock finds it in the DM's history and doesn't send it again."""
+    _setup(stack)
+    c = stack.candor
+    stack.sender.slash(ADMIN, "send now")
+    fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 4)
+    ids = delivery.claim_due(c, limit=3)
+    with db.session() as s:
+        d = s.get(Delivery, ids[0])
+    c.client.chat_postMessage(channel=d.user_id, text="x", metadata={
+        "event_type": delivery.EVENT_TYPE, "event_payload": {"delivery": d.id}})
+    # ...and here the process was killed. A new clock starts:
+    out = delivery.recover_orphans(c)
+    assert out["found"] == 1 and out["requeued"] == 2
+    delivery.deliver_due(c)
+    assert _dm_counts(fake) == {u: 1 for u in INVITED}
+
+
+def test_users_without_a_time_zone_get_the_workspace_default(stack, fake, db):
+    _setup(stack)
+    now = FrozenTime(datetime(2026, 11, 23, 12, 0))
+    stack.candor.now = now
+    Clock(stack.candor).lifecycle()
+    with db.session() as s:
+        rows = {d.user_id: d.send_after for d in s.scalars(
+            select(Delivery).where(Delivery.kind == "prompt"))}
+    for uid in TEAM_B:  # tz None in the fake
+        local = rows[uid].replace(tzinfo=UTC).astimezone(ZoneInfo("America/Chicago"))
+        assert local.strftime("%a %H:%M") == "Tue 10:00"
+    assert json.dumps(schedule.describe(type("W", (), {
+        "schedule_every": "weekly", "schedule_weekday": 1, "schedule_time": "10:00",
+        "window_days": 3, "reminder_on": True})()))
