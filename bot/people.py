@@ -32,13 +32,22 @@ def is_admin(c: Candor, team_id: str, user_id: str) -> bool:
     return ok
 
 
+_lang_cache: dict[tuple[str, str], tuple[float, str]] = {}
+
+
 def lang_of(c: Candor, team_id: str, user_id: str) -> str:
     with c.db.session() as s:
         p = s.get(Person, (team_id, user_id))
         if p is not None and p.locale:
             return lang_for(p.locale)
+    key = (team_id, user_id)
+    hit = _lang_cache.get(key)
+    if hit and time.monotonic() - hit[0] < ADMIN_TTL:
+        return hit[1]
     try:
         u = c.client.users_info(user=user_id, include_locale=True)["user"]
-        return lang_for(u.get("locale"))
+        lang = lang_for(u.get("locale"))
     except Exception:
         return "en"
+    _lang_cache[key] = (time.monotonic(), lang)
+    return lang

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from storage.db import Database
+
+log = logging.getLogger("candor.web")
 
 # Slack's largest payloads (a full modal's state) are far below this.
 MAX_BODY = 512 * 1024
@@ -32,7 +36,12 @@ def make_wsgi(app: App, db: Database):
                 # Rejected before the body is read or parsed.
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"request body too large"]
-        return slack(environ, start_response)
+        try:
+            return slack(environ, start_response)
+        except Exception:  # bolt itself choked on a malformed payload
+            log.warning("rejected a malformed Slack request")
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"malformed request"]
 
     return wsgi
 
