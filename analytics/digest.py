@@ -276,6 +276,8 @@ def metric_line(m: MetricSummary) -> str:
         parts[0] += f" ({m.org.ci_text()})"
     if m.org.mean is not None and not m.is_burnout:
         parts.append(f"mean {m.org.mean:.1f}")
+        if m.mean_vs_previous is not None:  # the whole distribution, Mann–Whitney
+            parts.append(f"mean {m.mean_vs_previous.describe()}")
     if m.vs_previous is not None:
         parts.append(m.vs_previous.describe())
     if m.vs_average is not None:
