@@ -86,18 +86,19 @@ def rotate_keys(c: Candor, batch_size: int = 500,
     """Re-encrypt every sealed token under the current master key with
     MultiFernet.rotate, which keeps each token's timestamp (the round start).
 
-    Refused while any round is open: participation tokens are keyed by the
-    master secret, so a round opened under the old key could no longer tell who
-    already answered once the new key is in use. Rotate between rounds.
+    Refused while any round is open: its participation tokens are keyed by the
+    master secret in use when people answered; after rotation the operator is
+    told to drop the old keys, and then that round could no longer tell who
+    already answered. Rotate between rounds.
     """
     busy = open_rounds(c)
     if busy:
         where = ", ".join(f"{team} round {n}" for team, n in busy)
         raise OperationRefused(
-            f"A round is open ({where}). Participation tokens for an open round are keyed by "
-            "the master secret, so changing it now would let people answer twice. Wait for the "
-            "round to close (or close it with `/candor close now`), then rotate. Nothing was "
-            "changed.")
+            f"A round is open ({where}). Its participation tokens are keyed by the old master "
+            "secret: once that key leaves CANDOR_OLD_SECRET_KEYS, people could answer twice. "
+            "Wait for the round to close (or close it with `/candor close now`), then rotate. "
+            "Nothing was changed.")
     report = RotationReport(retired_keys=len(c.keyring._retired))
     for model, purpose in SEALED_COLUMNS:
         sealer = c.keyring.sealer(purpose)
@@ -214,9 +215,11 @@ def forget_user(c: Candor, user_id: str, team_id: str | None = None) -> dict:
         rounds = s.scalars(scoped(select(Round).where(Round.status == "open",
                                                       Round.salt.is_not(None)), Round)).all()
         for rnd in rounds:
-            tok = c.box.token(rnd, user_id)
+            # Under the current key and every retired one (a key may have
+            # changed during the round; dedupe checks them all).
+            toks = c.keyring.participation_tokens(rnd.salt, rnd.id, user_id)
             tokens += s.execute(delete(Participation).where(
-                Participation.round_id == rnd.id, Participation.token == tok)).rowcount
+                Participation.round_id == rnd.id, Participation.token.in_(toks))).rowcount
         out = {
             "pauses": s.execute(scoped(delete(Pause).where(Pause.user_id == user_id),
                                        Pause)).rowcount,

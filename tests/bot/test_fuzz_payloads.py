@@ -44,7 +44,7 @@ junk = st.recursive(scalar, lambda inner: st.one_of(
 
 # A team id is Slack's (the request is signed): fuzz its shape, not new ids,
 # which would rightly create that workspace's settings on first use.
-# Top-level objects keep their shape (see the xfail test at the end for why);
+# Top-level objects keep their shape (malformed shapes: the last test);
 # everything inside them is fuzzed.
 obj = st.dictionaries(odd_text, junk, max_size=3)
 not_a_team = st.dictionaries(st.sampled_from(["id", "domain", "x"]), junk, max_size=2).filter(
@@ -211,13 +211,9 @@ def test_fuzz_app_home_opened(opened, caplog):
     w.done("app_home_opened")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "slack_bolt builds its request context (BoltRequest -> build_context -> "
-    "extract_user_id) before verifying the signature and raises TypeError on a "
-    "payload whose top-level 'user'/'team' is not an object; bot/web.py does not "
-    "catch it, so waitress answers 500 -- to unsigned requests too. Fix in "
-    "bot/web.make_wsgi: catch exceptions around the bolt handler and answer 400."))
-def test_malformed_top_level_shapes_get_a_4xx(stack, fake):  # noqa: F811
+def test_malformed_top_level_shapes_get_a_4xx(stack, fake):
+    """Found by this fuzzer and fixed: bolt builds its context before checking
+    the signature and raised on a non-object 'user'; bot/web answers 400."""
     statuses = []
     for payload in ({"type": "block_actions", "user": False, "actions": []},
                     {"type": "block_actions", "user": 7, "team": [1]},

@@ -7,7 +7,6 @@ import json
 import logging
 import re
 
-import pytest
 from sqlalchemy import select, update
 
 from bot import delivery, services
@@ -99,24 +98,26 @@ def test_logs_never_put_a_user_next_to_an_answer(stack, fake, caplog):
     assert len(submit_records) > 0  # the window did capture the submit path
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bot/delivery.send_one marks a reminder 'skipped' with last_error 'already answered' "
-    "for people who answered (and 'sent' for those who had not); the rows keep the user id "
-    "after close, so a database reader learns exactly who took part even though the "
-    "participation tokens were destroyed. Fix: at close (services.close_round / "
-    "BallotBox.close) delete the round's reminder rows or make their outcome uniform; "
-    "`candor purge` also deletes them for closed rounds, but only on its daily run."))
 def test_deliveries_do_not_reveal_who_answered_after_close(stack, fake, db):
+    """Found by this suite and fixed: reminder rows used to end 'skipped: already
+    answered' for respondents and 'sent' for the others, and outlived the close."""
     _round_with_reminders(stack, fake, db)
     _attack_reminders(db)
 
 
-def test_purge_removes_the_reminder_trace(stack, fake, db):
-    """Until the bug above is fixed, the daily purge is what removes it."""
+def test_purge_removes_a_legacy_reminder_trace(stack, fake, db):
+    """Rows written before that fix are removed by the daily purge."""
     from bot import retention
 
     _round_with_reminders(stack, fake, db)
-    assert retention.purge(stack.candor)["reminder_rows"] > 0
+    with db.session() as s:
+        rid = s.scalar(select(Round.id))
+        for uid in INVITED:
+            s.add(Delivery(team_id=fake.team_id, round_id=rid, user_id=uid, team_label="x",
+                           kind="reminder", send_after=stack.candor.now(),
+                           status="skipped" if uid in set(INVITED[::2]) else "sent",
+                           last_error="already answered" if uid in set(INVITED[::2]) else None))
+    assert retention.purge(stack.candor)["reminder_rows"] == len(INVITED)
     _attack_reminders(db)
 
 

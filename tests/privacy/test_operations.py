@@ -117,6 +117,7 @@ def test_keys_rotate_refuses_while_a_round_is_open(db, database_url):
     res = runner.invoke(cli.app, ["keys", "rotate"], env=_env(database_url, NEW, OLD))
     assert res.exit_code == 1
     assert "round is open" in res.output and "Nothing was changed" in res.output
+    assert "answer twice" in res.output
     with db.session() as s:
         assert sorted(s.scalars(select(SealedBallot.sealed))) == sealed_before
 
@@ -130,13 +131,8 @@ def test_keys_rotate_reports_tokens_no_key_opens(db, database_url):
     assert "retired:" not in res.output  # never tells the operator to drop keys then
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Keyring.participation_token uses only the current master key: after the key "
-    "is changed while a round is open, has_answered/cast no longer find tokens made "
-    "under the old key, so a person can answer twice. `candor keys rotate` refuses "
-    "during an open round, but the new key is already live once it is deployed. Fix: "
-    "check tokens under retired keys too (storage/keys.py, storage/ballot_box.py)."))
 def test_key_change_during_an_open_round_keeps_dedupe(db):
+    """Found by this suite and fixed: dedupe checks tokens under retired keys."""
     rid = _round(db, 1, status="open")
     with db.session() as s:
         BallotBox(Keyring(OLD)).cast(s, rid, "UDOUBLE001", Ballot("A", {"burnout": 5}, None))
