@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 
@@ -24,6 +25,9 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("candor.bolt"),
+        # Listeners ack first and keep working after (Slack calls, DB writes);
+        # enough threads that slow follow-ups never delay the next ack.
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
     )
 
     known: set[str] = set()

@@ -66,6 +66,8 @@ class LocalStack:
             self.clock.stop()
         if self._server is not None:
             self._server.close()
+        # Let listeners still working after their ack finish before Slack goes.
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.candor.db.dispose()
 
     def __enter__(self) -> LocalStack:
