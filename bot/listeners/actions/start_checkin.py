@@ -15,9 +15,10 @@ log = logging.getLogger("candor.actions")
 
 def _round_id(body: dict) -> int | None:
     try:
-        return int(body["actions"][0]["value"])
+        rid = int(body["actions"][0]["value"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
+    return rid if 0 < rid < 2**31 else None
 
 
 def start_checkin(ack, body, context, client):

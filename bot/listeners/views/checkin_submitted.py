@@ -29,7 +29,12 @@ def _parse(view: dict) -> tuple[int | None, dict, str | None, dict]:
         rid = int(meta["r"])
     except (ValueError, KeyError, TypeError):
         return None, {}, None, {}
-    values = ((view.get("state") or {}).get("values") or {})
+    if not 0 < rid < 2**31:
+        return None, {}, None, {}
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict):
+        values = {}
     answers: dict[str, int | None] = {}
     comment = None
     for block_id, actions in values.items():
@@ -54,7 +59,10 @@ def checkin_submitted(ack, body, context, client):
     user = (body.get("user") or {}).get("id")
     view = body.get("view") or {}
     rid, answers, comment, meta = _parse(view)
-    lang = lang_of(c, team, user) if team and user else "en"
+    try:
+        lang = lang_of(c, team, user) if team and user else "en"
+    except SQLAlchemyError:
+        lang = "en"  # the database is down; say so below, in English
     if not (team and user and rid):
         ack(response_action="update", view=refusal_modal(lang, "not_invited"))
         return
