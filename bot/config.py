@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     # Sealed ballots are opened only once this many are pending (or at close).
     ballot_batch: int = Field(default=5, alias="CANDOR_BALLOT_BATCH", ge=2, le=1000)
+    # Raw (encrypted) comments are deleted this long after their round is published.
+    retention_days: int = Field(default=180, alias="CANDOR_RETENTION_DAYS", ge=1, le=3650)
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("slack_api_url")

@@ -111,3 +111,13 @@ def test_full_round(stack, fake, db):
         from storage.models import Round
         comments = stack.candor.box.read_comments(s, s.query(Round).one().id)
     assert all("[phone]" in x and "555" not in x for x in comments)
+
+
+def test_requests_not_signed_by_slack_are_refused(stack):
+    s = stack.sender
+    assert s.slash(ADMIN, "help").status == 200
+    assert s.slash(ADMIN, "help", signing_secret="not-the-secret").status == 401
+    import time
+
+    assert s.slash(ADMIN, "help", timestamp=int(time.time()) - 600).status == 401
+    assert s.slash(ADMIN, "help", signature="v0=deadbeef").status == 401
