@@ -49,19 +49,24 @@ def build(c: Candor, team_id: str, round_id: int | None = None) -> tuple[Digest,
             raise ServiceError("There is no closed round to report on yet. "
                                "A digest is made when a round closes.")
         rounds = closed[:12]
-        ids = [r.id for r in rounds]
-        tcs = repo.team_counts(s, ids)
-        infos = [_round_info(r, tcs.get(r.id, [])) for r in rounds]
-        counts = repo.value_counts(s, team_id, ids)
-        questions = [QuestionInfo(q.key, short_label(q), q.scale_key, q.theme)
-                     for q in repo.questions(s, team_id)]
+        infos, counts, questions, thresholds = _load(s, ws, rounds)
         texts = {r.id: c.box.read_comments(s, r.id) for r in rounds[:2]}
         published = frozenset(rounds[0].published or [])
-        thresholds = Thresholds(ws.min_score_n, ws.min_comment_n)
     comments = {rid: comment_infos(t) for rid, t in texts.items()}
     digest = build_digest(infos[0], infos[1:], counts, comments, questions, thresholds,
                           published=published, rng=rounds[0].id)
     return digest, rounds[0].id
+
+
+def _load(s, ws, rounds: list[Round]):
+    """Everything the pure digest needs for these rounds, aggregated in SQL."""
+    ids = [r.id for r in rounds]
+    tcs = repo.team_counts(s, ids)
+    infos = [_round_info(r, tcs.get(r.id, [])) for r in rounds]
+    counts = repo.value_counts(s, ws.team_id, ids)
+    questions = [QuestionInfo(q.key, short_label(q), q.scale_key, q.theme)
+                 for q in repo.questions(s, ws.team_id)]
+    return infos, counts, questions, Thresholds(ws.min_score_n, ws.min_comment_n)
 
 
 def _number(s, team_id: str, round_id: int) -> int:
@@ -153,14 +158,8 @@ def export_csv(c: Candor, team_id: str, fh, rounds: int = 12) -> int:
         closed = repo.closed_rounds(s, team_id, limit=rounds + 11)
         if not closed:
             raise ServiceError("There is no closed round to export yet.")
-        ids = [r.id for r in closed]
-        tcs = repo.team_counts(s, ids)
-        infos = [_round_info(r, tcs.get(r.id, [])) for r in closed]
-        counts = repo.value_counts(s, team_id, ids)
-        questions = [QuestionInfo(q.key, short_label(q), q.scale_key, q.theme)
-                     for q in repo.questions(s, team_id)]
+        infos, counts, questions, thresholds = _load(s, ws, closed)
         published = {r.id: r.published or [] for r in closed}
-        thresholds = Thresholds(ws.min_score_n, ws.min_comment_n)
     digests = history_digests(infos, counts, questions, thresholds, published)[:rounds]
     rows = export_rows(digests)
     write_csv(rows, fh)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from sqlalchemy import select
 
 from bot.context import Candor
@@ -12,22 +10,16 @@ from bot.people import is_admin, lang_of
 from bot.support import resources_text
 from bot.views.home import admin_blocks, clinician_blocks, home_view
 from storage import repository as repo
-from storage.models import Pause, Person, TeamCount
+from storage.models import Pause, TeamCount
 
 
 def next_checkin(c: Candor, team_id: str, user_id: str, lang: str = "en") -> str | None:
     """The next scheduled check-in, at the person's local time, in their language."""
-    from bot.schedule import local_to_utc, next_send_day, zone
+    from bot.schedule import next_send_local
 
-    with c.db.session() as s:
-        ws = repo.workspace(s, team_id)
-        p = s.get(Person, (team_id, user_id))
-        tz = zone(p.tz if p else None, ws.default_tz)
-        day = next_send_day(ws, c.now())
-        hhmm = ws.schedule_time
-    if day is None:
+    local = next_send_local(c, team_id, user_id)
+    if local is None:
         return None
-    local = local_to_utc(day, hhmm, tz).replace(tzinfo=UTC).astimezone(tz)
     return t(lang, "date.when", weekday=t(lang, f"date.weekday.{local.weekday()}"),
              day=local.day, month=t(lang, f"date.month.{local.month}"),
              time=f"{local:%H:%M}")

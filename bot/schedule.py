@@ -199,8 +199,8 @@ def run_due(c: Candor) -> int:
     return opened
 
 
-def next_send_for(c: Candor, team_id: str, user_id: str) -> str | None:
-    """The next check-in's date and time in this person's zone, for App Home."""
+def next_send_local(c: Candor, team_id: str, user_id: str) -> datetime | None:
+    """When this person's next check-in arrives, as an aware datetime in their zone."""
     from storage import repository as repo
     from storage.models import Person
 
@@ -212,8 +212,7 @@ def next_send_for(c: Candor, team_id: str, user_id: str) -> str | None:
         hhmm = ws.schedule_time
     if day is None:
         return None
-    when = datetime.fromisoformat(local_to_utc(day, hhmm, tz).isoformat()).replace(tzinfo=UTC)
-    return when.astimezone(tz).strftime("%A %d %B at %H:%M")
+    return local_to_utc(day, hhmm, tz).replace(tzinfo=UTC).astimezone(tz)
 
 
 def describe(ws) -> str:

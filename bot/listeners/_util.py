@@ -33,3 +33,23 @@ def friendly(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         return SLACK_DOWN
     return UNEXPECTED
+
+
+def asker(context, body: dict) -> tuple[Candor, str | None, str | None]:
+    """(candor, team id, user id) of whoever sent this payload."""
+    user = body.get("user")
+    uid = user.get("id") if isinstance(user, dict) else None
+    return candor(context), team_of(context, body), uid if isinstance(uid, str) else None
+
+
+def admin_save(ack, body: dict, context) -> tuple[Candor, str, str] | None:
+    """For an admin modal's Save: who sent it, if they are an admin. Otherwise
+    the modal becomes a refusal (payloads can be crafted) and None is returned."""
+    from bot.people import is_admin
+    from bot.views.admin import admin_only_modal
+
+    c, team, user = asker(context, body)
+    if not (team and user and is_admin(c, team, user)):
+        ack(response_action="update", view=admin_only_modal())
+        return None
+    return c, team, user

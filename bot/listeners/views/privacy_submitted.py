@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot import settings_commands
-from bot.listeners._util import candor, team_of
-from bot.people import is_admin
-from bot.views.admin import admin_only_modal, message_modal, submitted
+from bot.listeners._util import admin_save
+from bot.views.admin import message_modal, submitted
 
 
 def _whole(value: str | None) -> int | None:
@@ -14,12 +13,10 @@ def _whole(value: str | None) -> int | None:
 
 
 def privacy_submitted(ack, body, context):
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
-    if not (team and user and is_admin(c, team, user)):
-        ack(response_action="update", view=admin_only_modal())
+    who = admin_save(ack, body, context)
+    if who is None:
         return
+    c, team, user = who
     v = submitted(body.get("view") or {})
     scores, comments = _whole(v.get("scores")), _whole(v.get("comments"))
     errors = {k: "Enter a whole number from 3 to 100." for k, n in

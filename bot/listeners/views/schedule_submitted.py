@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from bot import settings_commands
-from bot.listeners._util import candor, team_of
-from bot.people import is_admin
-from bot.views.admin import admin_only_modal, message_modal, submitted
+from bot.listeners._util import admin_save
+from bot.views.admin import message_modal, submitted
 
 
 def schedule_submitted(ack, body, context):
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
-    if not (team and user and is_admin(c, team, user)):
-        ack(response_action="update", view=admin_only_modal())
+    who = admin_save(ack, body, context)
+    if who is None:
         return
+    c, team, user = who
     v = submitted(body.get("view") or {})
     every = v.get("every")
     window = (v.get("window") or "").strip()
