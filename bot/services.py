@@ -107,6 +107,7 @@ def close_round(c: Candor, team_id: str, round_id: int | None = None) -> Round:
         # Reminder rows are operational only; gone at close, so nothing in the
         # outbox can hint at who had answered.
         s.execute(delete(Delivery).where(Delivery.round_id == rnd.id, Delivery.kind == "reminder"))
+    c.db.forget_free_space()
     log.info("round closed", extra={"round": rnd.number})
     for hook in c.on_close:
         try:
