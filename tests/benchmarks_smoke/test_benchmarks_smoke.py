@@ -1,0 +1,55 @@
+"""Each benchmark's main() runs end to end at a tiny size, so CI notices when a
+benchmark breaks. Figures are not checked: goals are for the full-size runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(name: str):
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCH / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_ack_runs(capsys):
+    assert _load("ack").main(["--requests", "20", "--users", "8", "--rate", "100",
+                              "--settle", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "candor serve" in out and "bare bolt app" in out
+    assert "goal: candor p99 < 300 ms" in out
+
+
+def test_fanout_runs(capsys):
+    # The clean run only: a crash run at any size waits on paced DM-history checks.
+    argv = ["--n", "30", "--channels", "2", "--rate", "200", "--runs", "clean", "--settle", "0.5"]
+    assert _load("fanout").main(argv) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("clean "))
+    cols = row.split()
+    assert cols[1:5] == ["30", "30", "0", "0"], row  # invited, delivered, missed, doubled
+
+
+def test_digest_runs(capsys):
+    argv = ["--staff", "60", "--rounds", "13", "--teams", "4", "--repeats", "1"]
+    assert _load("digest").main(argv) == 0
+    out = capsys.readouterr().out
+    assert "bot.digest.build, cold" in out and "DuckDB 12-round GROUP BY" in out
+    assert "goals:" in out
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env(monkeypatch):
+    # The benchmarks pass every setting to their subprocesses explicitly.
+    for var in ("DATABASE_URL", "SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(var, raising=False)
