@@ -162,7 +162,8 @@ from bot.context import Candor
 from bot.pacing import Pacer
 c = Candor.build(load_settings())
 # Set-up only, the fake has no limits here. (Pacer({}) would mean the defaults.)
-c.client.pacer = Pacer({"chat.postMessage": (1000.0, 1000)})
+for client in {id(x): x for x in (c.client, getattr(c, "poster", None)) if x}.values():
+    client.pacer = Pacer({"chat.postMessage": (1000.0, 1000)})
 total = {}
 while True:
     r = delivery.deliver_due(c, workers=8, limit=500)
