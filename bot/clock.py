@@ -2,7 +2,8 @@
 
 APScheduler 3 with an in-memory job store (never shared between processes);
 the lease decides which process may act. Jobs:
-- deliver: send invitations and reminders that are due (every second);
+- lease: renew the lease (a few times per lease period);
+- a delivery thread sends invitations and reminders as they fall due;
 - lifecycle: close rounds whose window ended, open scheduled rounds, queue
   reminders (every 15 s);
 - housekeeping: daily retention purge.
@@ -34,10 +35,14 @@ class Clock:
         self.tick_seconds = tick_seconds
         self.holding = False
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     # -- jobs ----------------------------------------------------------------
     def hold(self) -> bool:
+        """Take or renew the lease; on taking it, recover what a previous
+        holder left mid-send."""
         was = self.holding
         try:
             self.holding = self.lease.acquire()
@@ -45,18 +50,39 @@ class Clock:
             log.exception("lease check failed")
             self.holding = False
         if self.holding and not was:
-            log.info("clock lease acquired (%s)", self.lease.holder)
-            delivery.recover_orphans(self.c)
+            log.info("clock lease acquired (%s, previous holder %s)", self.lease.holder,
+                     self.lease.previous)
+            # A dead holder's rows can be checked at once; an expired one may
+            # still be finishing a send, so only its older rows are touched now
+            # (the lifecycle job checks the rest a minute later).
+            fresh = self.lease.previous in ("dead", "new")
+            with self._lock:
+                delivery.recover_orphans(
+                    self.c, older_than=None if fresh else timedelta(seconds=60))
         return self.holding
 
-    def deliver(self) -> None:
+    def deliver(self) -> int:
+        """Send everything due now, in small batches, while holding the lease."""
+        sent = 0
         with self._lock:
-            if not self.hold():
-                return
-            while True:
-                res = delivery.deliver_due(self.c, limit=200)
-                if not res or not self.hold():
+            while self.holding or self.hold():
+                res = delivery.deliver_due(self.c, limit=50)
+                if not res:
                     break
+                sent += sum(res.values())
+        return sent
+
+    def _deliver_loop(self) -> None:
+        # A thread, not an interval job: a fan-out can take minutes and must
+        # not pile up overlapping runs. The heartbeat job keeps the lease.
+        while not self._stop.is_set():
+            try:
+                worked = self.deliver() if self.holding else 0
+            except Exception:
+                log.exception("delivery pass failed")
+                worked = 0
+            if not worked:
+                self._stop.wait(self.tick_seconds)
 
     def lifecycle(self) -> None:
         if not self.hold():
@@ -117,15 +143,21 @@ class Clock:
     # -- running -------------------------------------------------------------
     def start(self) -> None:
         s = self.scheduler
-        s.add_job(self.deliver, "interval", seconds=self.tick_seconds, id="deliver")
+        self.hold()
+        s.add_job(self.hold, "interval", seconds=max(1.0, self.lease.ttl / 4), id="lease")
         s.add_job(self.lifecycle, "interval", seconds=15, id="lifecycle")
         s.add_job(self.sync_schedules, "interval", seconds=30, id="sync",
                   next_run_time=self.c.now().replace(tzinfo=UTC))
         s.add_job(self.housekeeping, "interval", hours=24, id="housekeeping")
         s.start()
+        self._thread = threading.Thread(target=self._deliver_loop, name="deliver", daemon=True)
+        self._thread.start()
         log.info("clock started")
 
     def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         if self.holding:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
@@ -43,9 +42,10 @@ def make_client(settings: Settings, token: str | None = None, timeout: int = 10,
     posts invitations (`retry_unsafe=False`): a 5xx or timeout there may come
     *after* the message was posted, so the outbox checks the DM's history
     before trying again rather than risk a second DM."""
-    from bot.pacing import PacedWebClient
+    from bot.pacing import PacedRateLimitRetryHandler, PacedWebClient, Pacer
 
-    handlers = [RateLimitErrorRetryHandler(max_retry_count=6)]
+    pacer = Pacer()
+    handlers = [PacedRateLimitRetryHandler(pacer, max_retry_count=6)]
     if retry_unsafe:
         handlers += [ServerErrorRetryHandler(max_retry_count=3),
                      ConnectionErrorRetryHandler(max_retry_count=3)]
@@ -54,6 +54,7 @@ def make_client(settings: Settings, token: str | None = None, timeout: int = 10,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=handlers,
+        pacer=pacer,
     )
 
 

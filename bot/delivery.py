@@ -30,24 +30,31 @@ PERMANENT = {"user_not_found", "account_inactive", "channel_not_found", "cannot_
              "user_disabled", "is_archived", "invalid_auth", "not_authed", "missing_scope"}
 
 
-def claim_due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
-    now = c.now()
+def due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
+    """Ids of invitations due now, oldest first. Nothing is claimed yet."""
+    q = (select(Delivery.id).join(Round, Round.id == Delivery.round_id)
+         .where(Delivery.status == "pending", Delivery.send_after <= c.now(),
+                Round.status == "open")
+         .order_by(Delivery.send_after, Delivery.id).limit(limit))
+    if team_id:
+        q = q.where(Delivery.team_id == team_id)
     with c.db.session() as s:
-        q = (select(Delivery.id).join(Round, Round.id == Delivery.round_id)
-             .where(Delivery.status == "pending", Delivery.send_after <= now,
-                    Round.status == "open")
-             .order_by(Delivery.send_after, Delivery.id).limit(limit))
-        if team_id:
-            q = q.where(Delivery.team_id == team_id)
-        ids = list(s.scalars(q))
-        claimed = []
-        for did in ids:
-            n = s.execute(update(Delivery).where(Delivery.id == did, Delivery.status == "pending")
-                          .values(status="sending", claimed_at=now,
-                                  attempts=Delivery.attempts + 1)).rowcount
-            if n:
-                claimed.append(did)
-    return claimed
+        return list(s.scalars(q))
+
+
+def claim(c: Candor, delivery_id: int) -> bool:
+    """pending -> sending, atomically: of two senders only one wins a row. Done
+    just before the send, so a crash leaves at most one row per worker in
+    "sending" for recovery to check."""
+    with c.db.session() as s:
+        return bool(s.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending")
+            .values(status="sending", claimed_at=c.now(), attempts=Delivery.attempts + 1)
+        ).rowcount)
+
+
+def claim_due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
+    return [i for i in due(c, limit, team_id) if claim(c, i)]
 
 
 def _content(c: Candor, d: Delivery) -> tuple[list[dict], str]:
@@ -62,7 +69,12 @@ def _content(c: Candor, d: Delivery) -> tuple[list[dict], str]:
     return prompt_blocks(lang, rnd.id, closes, ws.min_score_n if ws else 5)
 
 
+def claim_and_send(c: Candor, delivery_id: int) -> str:
+    return send_one(c, delivery_id) if claim(c, delivery_id) else "skipped"
+
+
 def send_one(c: Candor, delivery_id: int) -> str:
+    """Send one claimed ("sending") invitation or reminder."""
     with c.db.session() as s:
         d = s.get(Delivery, delivery_id)
         if d is None or d.status != "sending":
@@ -124,12 +136,12 @@ def _failed(c: Candor, d: Delivery, err: str, permanent: bool) -> str:
 
 def deliver_due(c: Candor, workers: int = 4, limit: int = 500, team_id: str | None = None) -> dict:
     """Send what is due. Bounded concurrency; the pacer spaces the calls."""
-    ids = claim_due(c, limit, team_id)
+    ids = due(c, limit, team_id)
     results: dict[str, int] = {}
     if not ids:
         return results
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as ex:
-        for r in ex.map(lambda i: send_one(c, i), ids):
+        for r in ex.map(lambda i: claim_and_send(c, i), ids):
             results[r] = results.get(r, 0) + 1
     return results
 

@@ -34,6 +34,7 @@ class ClockLease:
     def __init__(self, db: Database, now, name: str = "clock", ttl: float = 20.0):
         self.db, self.now, self.name, self.ttl = db, now, name, ttl
         self.holder = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.previous = "new"
 
     def _dead_local(self, holder: str) -> bool:
         host, _, rest = holder.partition(":")
@@ -41,10 +42,18 @@ class ClockLease:
         return host == HOST and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
 
     def acquire(self) -> bool:
-        """Take or renew the lease. True if this process holds it now."""
+        """Take or renew the lease. True if this process holds it now.
+
+        `self.previous` tells how it was taken: "renewed", "new" (nobody held
+        it), "dead" (the holder's process on this host is gone) or "expired"
+        (the holder stopped renewing; it may still be finishing a send)."""
         now = self.now()
         exp = now + timedelta(seconds=self.ttl)
         with self.db.session() as s:
+            before = s.scalar(select(Lease.holder).where(Lease.name == self.name))
+            self.previous = ("renewed" if before == self.holder else
+                             "new" if before is None else
+                             "dead" if self._dead_local(before) else "expired")
             n = s.execute(update(Lease).where(
                 Lease.name == self.name,
                 (Lease.holder == self.holder) | (Lease.expires_at < now),

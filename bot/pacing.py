@@ -10,19 +10,22 @@ import threading
 import time
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 # (calls per second, burst). Slightly under Slack's published tiers:
 # Tier 2 ~20/min, Tier 3 ~50/min, Tier 4 ~100/min; chat.postMessage is
 # "special" (per channel ~1/s, plus a workspace-wide cap) and DMs are each
 # their own channel, so the workspace cap is what binds.
+# Tier 2/3/4 methods get no burst: Slack's buckets for them are small, and a
+# burst that overruns them only buys 429s.
 DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
     "chat.postMessage": (9.7, 20),
     "chat.update": (9.7, 10),
-    "users.list": (19 / 60, 2),
-    "conversations.members": (95 / 60, 5),
-    "conversations.open": (48 / 60, 3),
-    "conversations.history": (48 / 60, 3),
-    "users.info": (95 / 60, 5),
+    "users.list": (19 / 60, 1),
+    "conversations.members": (95 / 60, 1),
+    "conversations.open": (48 / 60, 1),
+    "conversations.history": (48 / 60, 1),
+    "users.info": (95 / 60, 1),
 }
 
 
@@ -33,6 +36,12 @@ class TokenBucket:
         self.clock, self.sleep = clock, sleep
         self.last = clock()
         self.lock = threading.Lock()
+
+    def drain(self, seconds: float) -> None:
+        """Slack said "retry after `seconds`": nobody else goes before then."""
+        with self.lock:
+            self.last = self.clock()
+            self.tokens = min(self.tokens, -seconds * self.rate)
 
     def acquire(self) -> float:
         """Take one token, waiting if needed; returns how long it waited."""
@@ -49,11 +58,37 @@ class TokenBucket:
 
 class Pacer:
     def __init__(self, limits: dict[str, tuple[float, int]] | None = None):
-        self.buckets = {m: TokenBucket(r, b) for m, (r, b) in (limits or DEFAULT_LIMITS).items()}
+        limits = DEFAULT_LIMITS if limits is None else limits
+        self.buckets = {m: TokenBucket(r, b) for m, (r, b) in limits.items()}
 
     def acquire(self, method: str) -> float:
         bucket = self.buckets.get(method)
         return bucket.acquire() if bucket else 0.0
+
+
+class PacedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Honours Retry-After like slack_sdk's handler, and also tells the pacer,
+    so the other threads wait out the same window instead of each earning
+    their own 429."""
+
+    def __init__(self, pacer: Pacer, **kw):
+        super().__init__(**kw)
+        self.pacer = pacer
+
+    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
+        if response is not None:
+            method = request.url.rstrip("/").rsplit("/", 1)[-1]
+            bucket = self.pacer.buckets.get(method)
+            retry_after = next((v for k, v in response.headers.items()
+                                if k.lower() == "retry-after"), ["1"])
+            try:
+                seconds = float(retry_after[0] if isinstance(retry_after, list) else retry_after)
+            except ValueError:
+                seconds = 1.0
+            if bucket is not None:
+                bucket.drain(seconds)
+        super().prepare_for_next_attempt(state=state, request=request, response=response,
+                                         error=error)
 
 
 class PacedWebClient(WebClient):

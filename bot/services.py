@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from analytics.questions import pick_for_round
 from analytics.scoring import needs_support
+from analytics.text.scrub import Scrubber
 from bot import roster
 from bot.context import Candor
 from bot.views.checkin import COMMENT_MAX
@@ -153,8 +154,6 @@ def record_ballot(c: Candor, team_id: str, user_id: str, round_id: int,
     """Seal one person's answers. Raises RoundClosed, AlreadyAnswered,
     NotInvited, InvalidBallot; database errors propagate untouched so the
     caller can tell the clinician nothing was saved."""
-    from analytics.text.scrub import Scrubber
-
     with c.db.session() as s:
         rnd = repo.get_round(s, team_id, round_id)
         if rnd is None:

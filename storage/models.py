@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -175,7 +176,10 @@ class SealedBallot(Base):
 
 class Response(Base):
     __tablename__ = "responses"
-    __table_args__ = NO_ROWID
+    # The digest's histogram (GROUP BY round, team, question, value) is read
+    # straight from this index without touching the table.
+    __table_args__ = (Index("ix_responses_histogram", "team_id", "round_id", "team_label",
+                            "question_key", "value"), NO_ROWID)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random 128-bit
     team_id: Mapped[str] = mapped_column(String(32), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 02:56:31.392609
+Create Date: 2026-11-23 03:37:14.387058
 """
 import sqlalchemy as sa
 from alembic import op
@@ -166,6 +166,7 @@ def upgrade() -> None:
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('responses', schema=None) as batch_op:
+        batch_op.create_index('ix_responses_histogram', ['team_id', 'round_id', 'team_label', 'question_key', 'value'], unique=False)
         batch_op.create_index(batch_op.f('ix_responses_round_id'), ['round_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_responses_team_id'), ['team_id'], unique=False)
 
@@ -211,6 +212,7 @@ def downgrade() -> None:
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_responses_team_id'))
         batch_op.drop_index(batch_op.f('ix_responses_round_id'))
+        batch_op.drop_index('ix_responses_histogram')
 
     op.drop_table('responses')
     with op.batch_alter_table('participation', schema=None) as batch_op:
