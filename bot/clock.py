@@ -64,12 +64,12 @@ class Clock:
     def deliver(self) -> int:
         """Send everything due now, in small batches, while holding the lease."""
         sent = 0
-        with self._lock:
-            while self.holding or self.hold():
+        while self.holding or self.hold():
+            with self._lock:  # per batch, so recovery can get a word in
                 res = delivery.deliver_due(self.c, limit=50)
-                if not res:
-                    break
-                sent += sum(res.values())
+            if not res:
+                break
+            sent += sum(res.values())
         return sent
 
     def _deliver_loop(self) -> None:
@@ -89,8 +89,12 @@ class Clock:
             return
         self.close_due()
         schedule.run_due(self.c)
-        with self._lock:  # not while this process is itself mid-send
-            delivery.recover_orphans(self.c, older_than=timedelta(seconds=60))
+        # Not while this process is itself mid-batch; next time, then.
+        if self._lock.acquire(blocking=False):
+            try:
+                delivery.recover_orphans(self.c, older_than=timedelta(seconds=60))
+            finally:
+                self._lock.release()
 
     def sync_schedules(self) -> None:
         """Rebuild each workspace's CronTrigger job from the database, so a
