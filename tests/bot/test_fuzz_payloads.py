@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot import delivery
 from bot.views.checkin import CHECKIN_CALLBACK
 from storage.models import Base
-from tests.e2e.conftest import ADMIN, NOBODY, TEAM_A, fake, stack  # noqa: F401
+from tests.e2e.conftest import ADMIN, NOBODY, TEAM_A, fake, open_round, stack  # noqa: F401
 
 ACTION_IDS = ("start_checkin", "privacy_info")
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
@@ -70,11 +69,7 @@ def _counts(db) -> dict[str, int]:
 @pytest.fixture
 def opened(stack, fake, db):  # noqa: F811
     s = stack.sender
-    s.slash(ADMIN, "audience add <#CTEAMA0001|team-alpha>")
-    fake.wait_for(lambda: "Added" in (fake.responses_for(ADMIN) or [{}])[-1].get("text", ""))
-    s.slash(ADMIN, "send now")
-    fake.wait_for(lambda: "is open" in fake.responses_for(ADMIN)[-1].get("text", ""))
-    delivery.deliver_due(stack.candor)
+    open_round(stack)
     # A real modal, to mutate.
     msg = fake.dm_messages(TEAM_A[2])[-1]
     n = len(fake.views_opened)

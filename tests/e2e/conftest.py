@@ -52,3 +52,25 @@ def click_and_wait(stack, uid, action_id, **kw) -> dict:
     assert r.status == 200, r.body
     fake.wait_for(lambda: len(fake.views_opened) > before)
     return fake.last_opened_view(uid)
+
+
+def open_round(stack, *channels: str) -> int:
+    """An admin adds the audience and sends a round over signed HTTP; the
+    invitations are delivered. Returns the round id."""
+    from sqlalchemy import select
+
+    from bot import delivery
+    from storage.models import Round
+
+    fake, s = stack.fake, stack.sender
+    for ch in channels or ("<#CTEAMA0001|team-alpha>",):
+        n = len(fake.responses_for(ADMIN))
+        s.slash(ADMIN, f"audience add {ch}")
+        fake.wait_for(lambda n=n: any("Added" in r.get("text", "")
+                                      for r in fake.responses_for(ADMIN)[n:]))
+    s.slash(ADMIN, "send now")
+    fake.wait_for(lambda: "is open" in fake.responses_for(ADMIN)[-1].get("text", ""))
+    delivery.deliver_due(stack.candor)
+    with stack.candor.db.session() as ss:
+        return ss.scalar(select(Round.id).where(Round.team_id == fake.team_id,
+                                                Round.status == "open"))

@@ -9,20 +9,14 @@ import urllib.request
 
 from sqlalchemy import create_engine, func, select, text
 
-from bot import delivery
 from storage.models import Participation, SealedBallot
-from tests.e2e.conftest import ADMIN, TEAM_A, click_and_wait
+from tests.e2e.conftest import TEAM_A, click_and_wait, open_round
 
 UNREACHABLE_PG = "postgresql+psycopg://nobody:nothing@127.0.0.1:9/none?connect_timeout=1"
 
 
 def _open_round(stack, fake):
-    s = stack.sender
-    s.slash(ADMIN, "audience add <#CTEAMA0001|team-alpha>")
-    fake.wait_for(lambda: "Added" in (fake.responses_for(ADMIN) or [{}])[-1].get("text", ""))
-    s.slash(ADMIN, "send now")
-    fake.wait_for(lambda: "is open" in fake.responses_for(ADMIN)[-1].get("text", ""))
-    delivery.deliver_due(stack.candor)
+    open_round(stack)
 
 
 def _modal(stack, fake, uid):

@@ -13,10 +13,9 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from bot import delivery
 from bot.stack import LocalStack
 from storage.models import Audience, Delivery, Participation, Round, SealedBallot, Workspace
-from tests.e2e.conftest import ADMIN, TEAM_A, click_and_wait
+from tests.e2e.conftest import ADMIN, TEAM_A, click_and_wait, open_round
 
 T_B = "TBBBBBBB02"
 B_ADMIN = "UBADMIN001"  # a CANDOR_ADMINS admin, acting in workspace B
@@ -50,14 +49,7 @@ def _not_invited(view) -> bool:
 
 
 def _open_round_in_a(stack, fake):
-    s = stack.sender
-    s.slash(ADMIN, "audience add <#CTEAMA0001|team-alpha>")
-    fake.wait_for(lambda: "Added" in (fake.responses_for(ADMIN) or [{}])[-1].get("text", ""))
-    s.slash(ADMIN, "send now")
-    fake.wait_for(lambda: "is open" in fake.responses_for(ADMIN)[-1].get("text", ""))
-    delivery.deliver_due(stack.candor)
-    with stack.candor.db.session() as ss:
-        return ss.scalar(select(Round.id).where(Round.team_id == fake.team_id))
+    return open_round(stack)
 
 
 def _b_slash(stack, user, text_):
