@@ -324,9 +324,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="after the kill point, wait (up to 30 s) until at least "
                          "--kill-min-sending invitations are claimed but unsent (status "
                          "'sending'): the worst case for recovery (on)")
-    ap.add_argument("--kill-min-sending", type=int, default=5,
-                    help="claimed-but-unsent rows wanted at the kill: more than the 4 send "
-                         "workers have in flight, i.e. a claimed backlog (5)")
+    ap.add_argument("--kill-min-sending", type=int, default=2,
+                    help="claimed-but-unsent rows wanted at the kill; the outbox claims a row "
+                         "just before sending it, so at most one per send worker (4) (2)")
     ap.add_argument("--runs", choices=["both", "clean", "crash"], default="both")
     ap.add_argument("--database-url", help="PostgreSQL server URL (default: SQLite files)")
     ap.add_argument("--timeout-factor", type=float, default=4.0,
