@@ -121,3 +121,13 @@ def test_requests_not_signed_by_slack_are_refused(stack):
 
     assert s.slash(ADMIN, "help", timestamp=int(time.time()) - 600).status == 401
     assert s.slash(ADMIN, "help", signature="v0=deadbeef").status == 401
+
+
+def test_non_admins_get_help_and_refusals_in_their_language(stack):
+    s = stack.sender
+    es = s.slash(TEAM_A[0], "help").json["text"]  # es-ES locale
+    assert "pausar" in es and "audience" not in es
+    en = s.slash(TEAM_B[0], "help").json["text"]
+    assert "stop your check-ins" in en and "audience" not in en
+    assert "audience add" in s.slash(ADMIN, "help").json["text"]
+    assert "Lo siento" in s.slash(TEAM_A[0], "send now").json["text"]

@@ -6,14 +6,11 @@ import logging
 
 from bot import admin, digest, services
 from bot.commands import HELP, UsageError, parse
+from bot.i18n import t
 from bot.listeners._util import candor, friendly, team_of
-from bot.people import is_admin
+from bot.people import is_admin, lang_of
 
 log = logging.getLogger("candor.commands")
-
-REFUSAL = ("Sorry — only candor admins (workspace admins and owners, or people listed in "
-           "CANDOR_ADMINS) can use that command. Nothing was changed. `/candor help` lists "
-           "what everyone can do.")
 
 # Commands that call Slack or touch many rows: acknowledged at once, answered later.
 SLOW = {"send.now", "close.now", "audience.add", "digest.channel", "digest.now", "digest.preview"}
@@ -23,7 +20,8 @@ def _run(c, team, user, cmd, client, trigger_id, respond) -> str | None:
     a = cmd.args
     match cmd.name:
         case "help":
-            return HELP
+            # Admins get the full list; everyone else what they can do, in their language.
+            return HELP if is_admin(c, team, user) else t(lang_of(c, team, user), "reply.help")
         case "audience.add":
             return admin.audience_add(c, team, a["channel"], a["name"])
         case "audience.remove":
@@ -63,7 +61,7 @@ def candor_command(ack, command, context, respond, client):
         return
     try:
         if cmd.admin_only and not is_admin(c, team, user):
-            ack(text=REFUSAL, response_type="ephemeral")
+            ack(text=t(lang_of(c, team, user), "reply.admin_only"), response_type="ephemeral")
             return
         if cmd.name in SLOW:
             ack(text="On it…", response_type="ephemeral")
