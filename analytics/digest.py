@@ -583,11 +583,15 @@ def _headline_text(m: MetricSummary, c: stats.Change) -> str:
     assert m.org is not None
     if c.direction == 0:
         return f"{what} held steady at {m.org.rate_text()}"
+    if c.kind != "rate":
+        what = f"{m.label}: the average answer"
     if not c.testable:
         sig = "too few responses to test"
     else:
         verdict = "significant" if c.significant else "not significant"
         sig = f"{verdict}, {c.test} p={stats.format_p(c.p)}"
+    if c.kind != "rate":
+        return f"{what} {verb} {c.shown_size:.1f} to {m.org.mean:.1f} since last round ({sig})"
     return f"{what} {verb} {c.shown_size} pts to {m.org.rate_text()} since last round ({sig})"
 
 
@@ -699,14 +703,23 @@ def build_digest(
     )
 
     # -- headline ----------------------------------------------------------------
-    cands = [(mm, mm.vs_previous) for mm in metrics if mm.vs_previous is not None and mm.org]
-    cands.sort(key=lambda mc: (not mc[1].significant, mc[1].direction == 0, -abs(mc[1].delta)))
+    # Rate changes, and score-distribution changes (Mann–Whitney) where the
+    # mean is shown: significant ones first, then the largest.
+    cands = [(mm, ch) for mm in metrics if mm.org
+             for ch in (mm.vs_previous, mm.mean_vs_previous if mm.org.mean is not None else None)
+             if ch is not None]
+    cands.sort(key=lambda mc: (not mc[1].significant, mc[1].direction == 0,
+                               mc[1].kind != "rate", -abs(mc[1].delta)))
     headline: list[str] = [a.text for a in alerts[:2]]
+    used: set[str] = set()
     for mm, ch in cands:
         if len(headline) >= 2:
             break
+        if mm.key in used or (ch.kind != "rate" and not ch.significant):
+            continue
         if mm.is_burnout and alerts and alerts[0].team == privacy.TOTAL_LABEL:
             continue  # already leading as an alert
+        used.add(mm.key)
         headline.append(_headline_text(mm, ch))
     if not headline:
         if not hist:

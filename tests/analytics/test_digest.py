@@ -326,3 +326,16 @@ def test_digest_only_publishes_published_cells(sizes_prev, sizes_cur, m, seed):
     assert len(d.headline) >= 1
     d.plain_text()
     list(_walk(d))
+
+
+def test_headline_names_a_significant_shift_in_scores_even_when_the_rate_holds():
+    # A quarter are favourable in both rounds (rate unchanged), but the rest
+    # moved from 1 to 3: Mann–Whitney sees it, Fisher can't.
+    burnout = [2] * 20 + [4] * 20
+    prev_info, prev_rows = make_round(1, {"A": {"burnout": burnout,
+                                                "support": [5] * 10 + [1] * 25 + [3] * 5}})
+    cur_info, cur_rows = make_round(2, {"A": {"burnout": burnout,
+                                              "support": [5] * 10 + [3] * 25 + [1] * 5}})
+    d = build_digest(cur_info, [prev_info], prev_rows + cur_rows, {}, QS)
+    assert any("Support: the average answer rose" in h and "Mann–Whitney U" in h
+               and "significant," in h for h in d.headline), d.headline
