@@ -18,9 +18,10 @@ tracemalloc's peak over one build and the ru_maxrss growth across the builds.
 
 In this process the same answers are loaded into an in-memory DuckDB (untimed)
 and two GROUP BYs are timed: the 12-round histogram the digest needs (the
-comparison for the 3x goal) and the full table.
+strict comparison for the 3x goal) and the full table (the issue's literal
+"GROUP BY over the same answers"); both verdicts are printed.
 
-Goals: build <= 3 s, <= 1 GB, <= 3x the DuckDB 12-round GROUP BY.
+Goals: build <= 3 s, <= 1 GB, <= 3x DuckDB.
 --database-url: a PostgreSQL server URL; a fresh database is created next to
 it and dropped afterwards. Default: a SQLite file in a temp dir.
 """
@@ -355,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             with eng.begin() as conn:
                 conn.execute(text(
-                    "CREATE INDEX ix_bench_responses_cover ON responses "
+                    "CREATE INDEX IF NOT EXISTS ix_bench_responses_cover ON responses "
                     "(team_id, round_id, team_label, question_key, value)"))
             eng.dispose()
             what_if = child(False)
@@ -392,6 +393,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{cm.verdict(peak <= GOAL_BYTES)}")
     print(f"  build <= {GOAL_X_DUCKDB:.0f}x the DuckDB 12-round GROUP BY (the same aggregation the "
           f"digest needs): warm build / DuckDB = {ratio:.1f}x: {cm.verdict(ratio <= GOAL_X_DUCKDB)}")
+    full_ratio = warm_med / dall if dall else float("inf")
+    print(f"  build <= {GOAL_X_DUCKDB:.0f}x a DuckDB GROUP BY over all the same answers (the "
+          f"issue's literal wording): warm build / DuckDB full table = {full_ratio:.1f}x: "
+          f"{cm.verdict(full_ratio <= GOAL_X_DUCKDB)}")
     print(f"  (for reference, value_counts SQL alone / DuckDB 12-round = {vc_med / d12:.1f}x)")
     if what_if:
         w_med = statistics.median(what_if["warm_s"]) if what_if["warm_s"] else what_if["cold_s"]
