@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 from bot.people import is_admin
 from bot.views.admin import add_question_modal, admin_only_modal
 
 
 def add_question(ack, body, context, client):
     ack()
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     trigger = body.get("trigger_id")
     if not (team and user and trigger):
         return

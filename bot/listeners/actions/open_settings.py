@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import settings_commands
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 from bot.people import is_admin
 from bot.views.admin import admin_only_modal
 
@@ -14,9 +14,7 @@ SETTINGS_BUTTON = re.compile(r"^open_(questions|resources|privacy|schedule)$")
 
 def open_settings(ack, body, context, client):
     ack()
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     trigger = body.get("trigger_id")
     action = ((body.get("actions") or [{}])[0] or {}).get("action_id") or ""
     which = SETTINGS_BUTTON.match(action)

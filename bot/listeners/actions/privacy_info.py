@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 from bot.people import lang_of
 from bot.views.checkin import privacy_modal
 from storage import repository as repo
@@ -10,9 +10,7 @@ from storage import repository as repo
 
 def privacy_info(ack, body, context, client):
     ack()
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     if not (team and user and body.get("trigger_id")):
         return
     with c.db.session() as s:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from bot import settings_commands
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 from bot.people import is_admin
 from bot.views.admin import admin_only_modal
 
 
 def question_menu(ack, body, context, client):
     ack()
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     view_id = (body.get("view") or {}).get("id")
     act = (body.get("actions") or [{}])[0] or {}
     value = str((act.get("selected_option") or {}).get("value") or "")

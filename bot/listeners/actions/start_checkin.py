@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot import services
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 from bot.people import lang_of
 from bot.views.checkin import checkin_modal, refusal_modal
 from storage import repository as repo
@@ -23,9 +23,7 @@ def _round_id(body: dict) -> int | None:
 
 def start_checkin(ack, body, context, client):
     ack()  # within 3 s; the trigger_id is good for 3 s too, so open promptly
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     trigger = body.get("trigger_id")
     rid = _round_id(body)
     if not (team and user and trigger and rid):

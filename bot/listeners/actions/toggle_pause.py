@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from bot import settings_commands
 from bot.home import publish_home
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 
 
 def toggle_pause(ack, body, context):
     ack()
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     value = ((body.get("actions") or [{}])[0] or {}).get("value")
     if not (team and user) or value not in ("pause", "resume"):
         return

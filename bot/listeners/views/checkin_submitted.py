@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import services
 from bot.i18n import t
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 from bot.people import lang_of
 from bot.views.checkin import recorded_blocks, refusal_modal, thanks_modal
 from storage import repository as repo
@@ -54,9 +54,7 @@ def _parse(view: dict) -> tuple[int | None, dict, str | None, dict]:
 
 
 def checkin_submitted(ack, body, context, client):
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     view = body.get("view") or {}
     rid, answers, comment, meta = _parse(view)
     try:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from bot import settings_commands
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import asker
 from bot.people import is_admin
 from bot.views.admin import admin_only_modal, submitted
 
 
 def question_added(ack, body, context, client):
-    c = candor(context)
-    team = team_of(context, body)
-    user = (body.get("user") or {}).get("id")
+    c, team, user = asker(context, body)
     view = body.get("view") or {}
     if not (team and user and is_admin(c, team, user)):
         ack(response_action="update", view=admin_only_modal())
