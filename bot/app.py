@@ -47,7 +47,7 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
         # Never log the body: it may hold a user id beside answers.
         log.error("unhandled error in a listener: %s", type(error).__name__,
                   exc_info=(type(error), error, None))
-        return error_response(body)
+        return error_response(body, error)
 
     listeners.register(app)
     from bot.digest import register_hooks
@@ -56,11 +56,12 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
     return app
 
 
-def error_response(body: dict) -> BoltResponse:
+def error_response(body: dict, error: BaseException | None = None) -> BoltResponse:
     """What Slack should show when a listener fails before acking: never a
     500, and never an empty reply that would close a modal and lose answers."""
-    from bot.listeners._util import UNEXPECTED
+    from bot.listeners._util import UNEXPECTED, friendly
 
+    message = friendly(error) if error is not None else UNEXPECTED
     body = body if isinstance(body, dict) else {}
     if body.get("type") == "view_submission":
         blocks = ((body.get("view") or {}).get("blocks")) or []
@@ -69,8 +70,8 @@ def error_response(body: dict) -> BoltResponse:
         if inputs:
             return BoltResponse(status=200, headers={"content-type": "application/json"},
                                 body=json.dumps({"response_action": "errors",
-                                                 "errors": {inputs[-1]: UNEXPECTED}}))
+                                                 "errors": {inputs[-1]: message}}))
     if body.get("command"):
         return BoltResponse(status=200, headers={"content-type": "application/json"},
-                            body=json.dumps({"response_type": "ephemeral", "text": UNEXPECTED}))
+                            body=json.dumps({"response_type": "ephemeral", "text": message}))
     return BoltResponse(status=200, body="")

@@ -34,7 +34,7 @@ def epoch(naive_utc: datetime) -> float:
 
 
 def make_client(settings: Settings, token: str | None = None, timeout: int = 10,
-                retry_unsafe: bool = True) -> WebClient:
+                retry_unsafe: bool = True, retries: bool = True) -> WebClient:
     """A paced client with bounded retries: Retry-After is honoured for 429s
     (Slack rejected the call, so repeating it is always safe).
 
@@ -45,8 +45,8 @@ def make_client(settings: Settings, token: str | None = None, timeout: int = 10,
     from bot.pacing import PacedRateLimitRetryHandler, PacedWebClient, Pacer
 
     pacer = Pacer()
-    handlers = [PacedRateLimitRetryHandler(pacer, max_retry_count=6)]
-    if retry_unsafe:
+    handlers = [PacedRateLimitRetryHandler(pacer, max_retry_count=6)] if retries else []
+    if retries and retry_unsafe:
         handlers += [ServerErrorRetryHandler(max_retry_count=3),
                      ConnectionErrorRetryHandler(max_retry_count=3)]
     return PacedWebClient(
@@ -70,6 +70,10 @@ class Candor:
     on_close: list[Callable] = field(default_factory=list)
     # Posts invitations: no blind retries on 5xx/timeouts (see make_client).
     poster: WebClient | None = None
+    # For lookups made before an ack (3 s): one short try, no retries.
+    quick: WebClient | None = None
+    # Short-lived per-process lookups (admin rights, languages), keyed by kind.
+    cache: dict = field(default_factory=dict)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("candor"))
 
     @classmethod
@@ -88,4 +92,5 @@ class Candor:
             keyring=keyring,
             box=BallotBox(keyring, batch_min=settings.ballot_batch),
             poster=make_client(settings, retry_unsafe=False),
+            quick=make_client(settings, timeout=2, retries=False),
         )

@@ -10,7 +10,6 @@ from bot.context import Candor
 from bot.i18n import lang_for
 from storage.models import Person
 
-_admin_cache: dict[tuple[str, str], tuple[float, bool]] = {}
 ADMIN_TTL = 60.0
 
 
@@ -19,20 +18,22 @@ def is_admin(c: Candor, team_id: str, user_id: str) -> bool:
     if user_id in c.settings.admins:
         return True
     key = (team_id, user_id)
-    hit = _admin_cache.get(key)
+    admins = c.cache.setdefault("admin", {})
+    hit = admins.get(key)
     if hit and time.monotonic() - hit[0] < ADMIN_TTL:
         return hit[1]
     try:
-        u = c.client.users_info(user=user_id)["user"]
-    except SlackApiError:
-        return False  # can't confirm, so no
+        # Before the ack: one quick try, so a struggling Slack gets a clear
+        # "try again" inside Slack's 3 seconds instead of silence.
+        u = (c.quick or c.client).users_info(user=user_id)["user"]
+    except SlackApiError as e:
+        if e.response.get("error") in ("user_not_found", "user_not_visible"):
+            return False
+        raise  # Slack is struggling: say so, rather than wrongly refuse an admin
     ok = bool(u.get("is_admin") or u.get("is_owner") or u.get("is_primary_owner")) \
         and not u.get("deleted") and u.get("team_id", team_id) == team_id
-    _admin_cache[key] = (time.monotonic(), ok)
+    admins[key] = (time.monotonic(), ok)
     return ok
-
-
-_lang_cache: dict[tuple[str, str], tuple[float, str]] = {}
 
 
 def lang_of(c: Candor, team_id: str, user_id: str) -> str:
@@ -41,13 +42,14 @@ def lang_of(c: Candor, team_id: str, user_id: str) -> str:
         if p is not None and p.locale:
             return lang_for(p.locale)
     key = (team_id, user_id)
-    hit = _lang_cache.get(key)
+    langs = c.cache.setdefault("lang", {})
+    hit = langs.get(key)
     if hit and time.monotonic() - hit[0] < ADMIN_TTL:
         return hit[1]
     try:
-        u = c.client.users_info(user=user_id, include_locale=True)["user"]
+        u = (c.quick or c.client).users_info(user=user_id, include_locale=True)["user"]
         lang = lang_for(u.get("locale"))
     except Exception:
         return "en"
-    _lang_cache[key] = (time.monotonic(), lang)
+    langs[key] = (time.monotonic(), lang)
     return lang

@@ -131,3 +131,12 @@ def test_non_admins_get_help_and_refusals_in_their_language(stack):
     assert "stop your check-ins" in en and "audience" not in en
     assert "audience add" in s.slash(ADMIN, "help").json["text"]
     assert "Lo siento" in s.slash(TEAM_A[0], "send now").json["text"]
+
+
+def test_slack_trouble_during_an_admin_check_is_not_a_refusal(stack, fake):
+    fake.inject("users.info", status=503, count=20)
+    r = stack.sender.slash("UADMIN0001", "audience list")
+    assert r.status == 200
+    assert "Slack didn't answer" in r.json["text"] and "only candor admins" not in r.json["text"]
+    fake.clear_faults()
+    assert "No audience channels" in stack.sender.slash("UADMIN0001", "audience list").json["text"]
