@@ -11,17 +11,21 @@ from storage import repository as repo
 from storage.models import Audience
 
 
-def _channel_name(c: Candor, channel: str, given: str | None) -> str:
+def channel_info(c: Candor, channel: str, then: str = "try again") -> dict:
+    """conversations.info; a channel candor can't see (private, not invited)
+    becomes a message saying what to do, ending with `then`."""
     try:
-        info = c.client.conversations_info(channel=channel)["channel"]
-        return info.get("name") or given or channel
+        return c.client.conversations_info(channel=channel)["channel"]
     except SlackApiError as e:
-        err = e.response.get("error")
-        if err == "channel_not_found":
+        if e.response.get("error") == "channel_not_found":
             raise services.ServiceError(
                 f"I can't see <#{channel}>. If it's private, invite me there first "
-                "(`/invite @candor`), then try again.") from None
+                f"(`/invite @candor`), then {then}.") from None
         raise
+
+
+def _channel_name(c: Candor, channel: str, given: str | None) -> str:
+    return channel_info(c, channel).get("name") or given or channel
 
 
 def audience_add(c: Candor, team_id: str, channel: str, name: str | None) -> str:

@@ -53,10 +53,6 @@ def claim(c: Candor, delivery_id: int) -> bool:
         ).rowcount)
 
 
-def claim_due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
-    return [i for i in due(c, limit, team_id) if claim(c, i)]
-
-
 def _content(c: Candor, d: Delivery) -> tuple[list[dict], str]:
     with c.db.session() as s:
         rnd = s.get(Round, d.round_id)

@@ -85,14 +85,9 @@ def record_publication(c: Candor, round_id: int, digest: Digest) -> None:
 
 def ensure_in_channel(c: Candor, channel: str) -> None:
     """Join a public channel if needed; a private one needs a human invite."""
-    try:
-        info = c.client.conversations_info(channel=channel)["channel"]
-    except SlackApiError as e:
-        if e.response.get("error") == "channel_not_found":
-            raise ServiceError(
-                f"I can't see <#{channel}>. If it's a private channel, invite me there "
-                "with `/invite @candor`, then run `/candor digest now`.") from None
-        raise
+    from bot.admin import channel_info
+
+    info = channel_info(c, channel, then="run `/candor digest now`")
     if info.get("is_member"):
         return
     if info.get("is_private"):
@@ -120,7 +115,7 @@ def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
             title="candor trend: last 12 rounds", alt_txt=alt_text(digest.trend)[:1000])
     except SlackApiError as e:
         log.warning("digest posted, chart upload failed: %s", e.response.get("error"))
-    log.info("digest posted for round %s", digest.round_number if hasattr(digest, "round_number") else rid)
+    log.info("digest posted for round %s", digest.round_number)
     return f"Posted the digest in <#{channel}>."
 
 

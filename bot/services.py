@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 
+from analytics.privacy import band
 from analytics.questions import pick_for_round
 from analytics.scoring import needs_support
 from analytics.text.scrub import Scrubber
@@ -186,12 +187,6 @@ def has_answered(c: Candor, team_id: str, round_id: int, user_id: str) -> bool:
 
 
 # -- status ----------------------------------------------------------------------
-
-def band(n: int) -> str:
-    from analytics.privacy import band as _band
-
-    return _band(n)
-
 
 def status_text(c: Candor, team_id: str) -> str:
     with c.db.session() as s:

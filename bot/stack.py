@@ -14,7 +14,6 @@ from bot.web import make_wsgi
 from storage.db import Database
 
 SIGNING_SECRET = "fake-signing-secret-0123456789abcdef"
-BOT_TOKEN = "xoxb-test"
 
 
 class LocalStack:
@@ -25,7 +24,7 @@ class LocalStack:
 
         self.fake = fake
         self.settings: Settings = load_settings(
-            SLACK_BOT_TOKEN=fake.bot_token if hasattr(fake, "bot_token") else BOT_TOKEN,
+            SLACK_BOT_TOKEN=fake.bot_token,
             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
             DATABASE_URL=database_url, CANDOR_SECRET_KEY=secret_key, CANDOR_ADMINS=admins,
             CANDOR_BALLOT_BATCH=ballot_batch, **settings_overrides,
