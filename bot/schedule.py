@@ -182,15 +182,12 @@ def run_due(c: Candor) -> int:
 
     from storage.models import Workspace
 
-    opened = 0
     now = c.now()
     with c.db.session() as s:
-        teams = [(w.team_id, w.window_days) for w in s.scalars(
-            select(Workspace).where(Workspace.schedule_every.is_not(None)))]
-    for team_id, window in teams:
-        with c.db.session() as s:
-            ws = s.get(Workspace, team_id)
-            day = next_send_day(ws, now - timedelta(days=window))
+        due = [(w.team_id, w.window_days, next_send_day(w, now - timedelta(days=w.window_days)))
+               for w in s.scalars(select(Workspace).where(Workspace.schedule_every.is_not(None)))]
+    opened = 0
+    for team_id, window, day in due:
         if day is None:
             continue
         start = datetime.combine(day, time(0, 0)) - timedelta(hours=14)  # UTC+14 midnight
