@@ -53,11 +53,10 @@ def claim(c: Candor, delivery_id: int) -> bool:
         ).rowcount)
 
 
-def _content(c: Candor, d: Delivery) -> tuple[list[dict], str]:
-    with c.db.session() as s:
-        rnd = s.get(Round, d.round_id)
-        ws = s.get(Workspace, d.team_id)
-        person = s.get(Person, (d.team_id, d.user_id))
+def _content(s, d: Delivery) -> tuple[list[dict], str]:
+    rnd = s.get(Round, d.round_id)
+    ws = s.get(Workspace, d.team_id)
+    person = s.get(Person, (d.team_id, d.user_id))
     lang = lang_for(person.locale if person else None)
     closes = f"{rnd.closes_at:%A %d %B, %H:%M} UTC"
     if d.kind == "reminder":
@@ -81,8 +80,10 @@ def send_one(c: Candor, delivery_id: int) -> str:
             # outbox never records who had answered.
             d.status, d.last_error = "done", None
             return "done"
+        blocks, text = _content(s, d)
+    # Only the Slack call is in doubt from here: it may have posted even if
+    # the reply never came.
     try:
-        blocks, text = _content(c, d)
         resp = (c.poster or c.client).chat_postMessage(
             channel=d.user_id, text=text, blocks=blocks,
             metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery": d.id}},
