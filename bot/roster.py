@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from analytics.text.scrub import Scrubber
 from bot.context import Candor
 from storage.models import Audience, Pause, Person, Workspace
 
@@ -81,3 +82,17 @@ def roster_names(c: Candor, team_id: str) -> list[str]:
     with c.db.session() as s:
         rows = s.scalars(select(Person.names).where(Person.team_id == team_id)).all()
     return [n for names in rows for n in (names or [])]
+
+
+def scrubber(c: Candor, team_id: str):
+    """The comment scrubber for this workspace's roster. Compiling it for
+    thousands of names takes a noticeable moment, so it is kept until the
+    roster is next refreshed (at each round's opening)."""
+    with c.db.session() as s:
+        ws = s.get(Workspace, team_id)
+        version = ws.roster_refreshed_at if ws else None
+    cache = c.cache.setdefault("scrubber", {})
+    hit = cache.get(team_id)
+    if hit is None or hit[0] != version:
+        hit = cache[team_id] = (version, Scrubber(roster_names(c, team_id)))
+    return hit[1]

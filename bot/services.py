@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, select, update
 from analytics.privacy import band
 from analytics.questions import pick_for_round
 from analytics.scoring import needs_support
-from analytics.text.scrub import Scrubber
 from bot import roster
 from bot.context import Candor
 from bot.views.checkin import COMMENT_MAX
@@ -172,7 +171,7 @@ def record_ballot(c: Candor, team_id: str, user_id: str, round_id: int,
                                 {k for k in keys})
         team_label, dm = inv.team_label, (inv.channel, inv.ts)
     text = (comment or "").strip()
-    scrubbed = Scrubber(roster.roster_names(c, team_id)).scrub(text) if text else None
+    scrubbed = roster.scrubber(c, team_id).scrub(text) if text else None
     with c.db.session() as s:
         c.box.cast(s, round_id, user_id, Ballot(team_label, clean, scrubbed or None))
     # Deliberately no user id here: this line sits next to a ballot.
