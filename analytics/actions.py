@@ -10,11 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-THEMES = (
-    "pay", "workload", "supervision", "leadership", "growth", "culture", "wellbeing",
-    "onboarding",
-)
-
 
 @dataclass(frozen=True)
 class Action:
@@ -106,10 +101,6 @@ BY_THEME: dict[str, tuple[str, ...]] = {
     "wellbeing": ("trauma_informed_supervision", "balance_caseloads"),
     "onboarding": ("structured_onboarding", "peer_mentoring"),
 }
-
-
-def for_theme(theme: str) -> list[Action]:
-    return [ACTIONS[k] for k in BY_THEME.get(theme, ())]
 
 
 def suggest(themes: Iterable[str], limit: int = 3) -> list[tuple[str, Action]]:

@@ -74,7 +74,6 @@ TOTAL_LABEL = "All teams"
 TOO_FEW = "too_few"
 COMPLEMENT = "complement"
 EARLIER = "earlier_publication"
-REASONS = (TOO_FEW, COMPLEMENT, EARLIER)
 
 # Counts for an open round are shown only as one of these bands.
 _BANDS: tuple[tuple[int, int | None, str], ...] = (
@@ -126,9 +125,6 @@ class Publication:
     @property
     def hidden_teams(self) -> list[tuple[str, str]]:
         return sorted((c, r) for c, r in self.hidden.items() if c != TOTAL)
-
-    def is_published(self, cell: str) -> bool:
-        return cell in self.cells
 
     @property
     def known(self) -> frozenset[str]:
@@ -365,8 +361,10 @@ def exact_cells(
         # Leaders need the organisation's figure most: if showing it exactly
         # would let a near-homogeneous group be subtracted out, withhold the
         # exact figure of the smallest teams instead (pooling them with it).
+        # The same order as above (smallest first, later label first among
+        # equals), so every post of a round withholds the same team.
         trial = set(exact)
-        for t in sorted(exact, key=lambda t: (n.get(t, 0), t)):
+        for t in reversed(sorted(exact, key=lambda t: (-n.get(t, 0), t))):
             if not unsafe(trial):
                 break
             trial.discard(t)

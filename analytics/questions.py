@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
 from analytics.scoring import Scale, scale
@@ -23,7 +23,6 @@ class Question:
     citation: str = ""
     enabled: bool = True
     position: int = 0
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def scale(self) -> Scale:

@@ -84,7 +84,7 @@ class Req:
 def capturing_sender(fake):
     """A SlackSender whose post() records (body, content type) instead of sending,
     so payloads are built before the timed run and signed when they are sent."""
-    from tests.fakeslack import Reply, SlackSender
+    from bot.testing.fakeslack import Reply, SlackSender
 
     class CapturingSender(SlackSender):
         captured: list[tuple[str, str]] = []
@@ -97,7 +97,7 @@ def capturing_sender(fake):
 
 
 def send_signed(url: str, req: Req, timeout: float = 30.0) -> tuple[int, bytes]:
-    from tests.fakeslack import sign
+    from bot.testing.fakeslack import sign
 
     ts = int(time.time())
     headers = {"Content-Type": req.content_type,
@@ -156,17 +156,17 @@ def summarize(name: str, res: list[Result]) -> list[object]:
 # -- set-up of candor -------------------------------------------------------------------
 
 DELIVER = """
-from bot import delivery
+from bot.services import outbox
 from bot.config import load_settings
 from bot.context import Candor
-from bot.pacing import Pacer
+from bot.slackapi.client import Pacer
 c = Candor.build(load_settings())
 # Set-up only, the fake has no limits here. (Pacer({}) would mean the defaults.)
 for client in {id(x): x for x in (c.client, getattr(c, "poster", None)) if x}.values():
     client.pacer = Pacer({"chat.postMessage": (1000.0, 1000)})
 total = {}
 while True:
-    r = delivery.deliver_due(c, workers=8, limit=500)
+    r = outbox.deliver_due(c, workers=8, limit=500)
     if not r:
         break
     for k, v in r.items():
@@ -183,7 +183,7 @@ def wait_for_response(fake, user: str, needle: str, before: int, timeout: float 
 
 
 def setup_round(fake, url: str, env: dict, users: list[str]) -> None:
-    from tests.fakeslack import SlackSender
+    from bot.testing.fakeslack import SlackSender
 
     s = SlackSender(url, cm.SIGNING_SECRET, fake, timeout=60)
     n = len(fake.responses_for(ADMIN))
@@ -205,7 +205,7 @@ def setup_round(fake, url: str, env: dict, users: list[str]) -> None:
 
 def open_views(fake, url: str, users: list[str]) -> dict[str, dict]:
     """Click Start check-in (untimed, also a warm-up) to get each submitter's modal."""
-    from tests.fakeslack import SlackSender
+    from bot.testing.fakeslack import SlackSender
 
     s = SlackSender(url, cm.SIGNING_SECRET, fake, timeout=60)
     views: dict[str, dict] = {}
@@ -274,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         serve_bare(args.serve_bare, args.api_url)
         return 0
 
-    from tests.fakeslack import FakeSlack
-    from tests.fakeslack.demo import seed_demo
+    from bot.testing.fakeslack import FakeSlack
+    from bot.testing.fakeslack.demo import seed_demo
 
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="candor-ack-"))

@@ -8,12 +8,12 @@ privacy minimum) and --rounds closed weekly rounds of 2 items each (burnout +
 one rotating item), ~all staff answering: ~1M `responses` rows shaped like
 the ballot box writes them (random 128-bit ids, team_id, round_id, team_label,
 question_key, value), plus `team_counts` and closed `rounds` (published=[]),
-with the workspace and question bank from storage.repository.workspace. Bulk
+with the workspace and question bank from storage.workspaces.ensure. Bulk
 loaded (SQLite executemany in one transaction; PostgreSQL COPY).
 
 Then, in a fresh child process (so memory figures are the digest's own), it
-times `bot.digest.build(candor, team_id)` (cold first call, then warm repeats),
-and its SQL histogram (`storage.repository.value_counts`) alone; peak memory is
+times `bot.services.digests.build(candor, team_id)` (cold first call, then warm repeats),
+and its SQL histogram (`storage.ballot_box.value_counts`) alone; peak memory is
 tracemalloc's peak over one build and the ru_maxrss growth across the builds.
 
 In this process the same answers are loaded into an in-memory DuckDB (untimed)
@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -72,7 +71,7 @@ def generate(url: str, args) -> dict:
     """Write the workspace, rounds, team counts and responses. Returns counts/timings."""
     from sqlalchemy import insert
 
-    from storage import repository as repo
+    from storage import workspaces
     from storage.db import Database
     from storage.migrate import upgrade
     from storage.models import Round, TeamCount
@@ -86,7 +85,7 @@ def generate(url: str, args) -> dict:
     bias = {lb: rng.uniform(-0.6, 0.8) for lb in labels}
     start = datetime(2025, 1, 6, 14, 0)
     with db.session() as s:
-        repo.workspace(s, TEAM_ID)
+        workspaces.ensure(s, TEAM_ID)
     round_rows = []
     for n in range(1, args.rounds + 1):
         opened = start + timedelta(weeks=n - 1)
@@ -122,31 +121,7 @@ def generate(url: str, args) -> dict:
     t1 = time.perf_counter()
     with db.session() as s:
         s.execute(insert(TeamCount), counts)
-    if db.is_postgres:
-        raw_conn = db.engine.raw_connection()
-        try:
-            with raw_conn.cursor() as cur:
-                with cur.copy(f"COPY responses ({', '.join(COLS)}) FROM STDIN") as cp:
-                    for r in full:
-                        cp.write_row(r)
-            raw_conn.commit()
-            with raw_conn.cursor() as cur:  # what autovacuum would have done by now
-                cur.execute("ANALYZE")
-            raw_conn.commit()
-        finally:
-            raw_conn.close()
-    else:
-        raw_conn = db.engine.raw_connection()
-        try:
-            cur = raw_conn.cursor()
-            cur.execute("PRAGMA synchronous=OFF")
-            cur.executemany(f"INSERT INTO responses ({', '.join(COLS)}) VALUES (?,?,?,?,?,?)",
-                            full)
-            raw_conn.commit()
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cur.close()
-        finally:
-            raw_conn.close()
+    cm.bulk_load(db, "responses", COLS, full)
     t_load = time.perf_counter() - t1
     db.dispose()
     return {"responses": len(full), "team_counts": len(counts), "rounds": args.rounds,
@@ -165,8 +140,8 @@ def measure(url: str, repeats: int, profile: bool) -> dict:
 
     from bot.config import load_settings
     from bot.context import Candor
-    from bot.digest import build
-    from storage import repository as repo
+    from bot.services.digests import build
+    from storage import ballot_box, rounds
 
     settings = load_settings(DATABASE_URL=url, CANDOR_SECRET_KEY=cm.SECRET_KEY,
                              SLACK_BOT_TOKEN=cm.BOT_TOKEN, SLACK_SIGNING_SECRET=cm.SIGNING_SECRET,
@@ -186,12 +161,12 @@ def measure(url: str, repeats: int, profile: bool) -> dict:
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     with c.db.session() as s:
-        ids = [r.id for r in repo.closed_rounds(s, TEAM_ID, limit=12)]
+        ids = [r.id for r in rounds.closed(s, TEAM_ID, limit=12)]
     vc = []
     for _ in range(max(1, repeats)):
         with c.db.session() as s:
             t = time.perf_counter()
-            n_cells = len(repo.value_counts(s, TEAM_ID, ids))
+            n_cells = len(ballot_box.value_counts(s, TEAM_ID, ids))
             vc.append(time.perf_counter() - t)
 
     gc.collect()
@@ -271,25 +246,6 @@ def duckdb_times(url: str, round_ids: list[int], repeats: int) -> dict:
 
 # -- main -----------------------------------------------------------------------------------
 
-def new_database(base: str | None, tmp: Path) -> tuple[str, callable]:
-    if not base:
-        return f"sqlite:///{tmp / 'digest.db'}", lambda: None
-    from sqlalchemy import create_engine, text
-
-    base = cm.pg_url(base)
-    name = f"candor_bench_digest_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.rsplit("/", 1)[0] + "/" + name, drop
-
-
 def fmt_bytes(n: float) -> str:
     return f"{n / 2**20:.1f} MiB"
 
@@ -319,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     tmp = Path(tempfile.mkdtemp(prefix="candor-digest-"))
-    url, drop = new_database(args.database_url, tmp)
+    url, drop = cm.scratch_database(args.database_url, tmp, "digest")
     env = {**os.environ, "PYTHONPATH": str(cm.ROOT)}
 
     def sub(*extra: str) -> dict:
@@ -374,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ndigest of the latest round over the last 12 rounds ({m['cells']:,} histogram cells), "
           f"{engine}, machine {cm.load_note()}")
     print(cm.table(["measure", "value"], [
-        ["bot.digest.build, cold (first call)", f"{m['cold_s'] * 1000:.0f} ms"],
-        ["bot.digest.build, warm median of " + str(len(m["warm_s"])),
+        ["bot.services.digests.build, cold (first call)", f"{m['cold_s'] * 1000:.0f} ms"],
+        ["bot.services.digests.build, warm median of " + str(len(m["warm_s"])),
          f"{warm_med * 1000:.0f} ms"],
         ["  of which value_counts SQL (median)", f"{vc_med * 1000:.0f} ms"],
         ["tracemalloc peak (one build)", fmt_bytes(m["tracemalloc_peak"])],

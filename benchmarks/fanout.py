@@ -148,7 +148,7 @@ def limits(rate: float, burst: int) -> list[str]:
 
 def team_channels(n: int, k: int, rng: random.Random) -> list[tuple[str, str, list[str]]]:
     """Split users U000001..U{n} into k channels of varying size (sizes ~ 1..3x)."""
-    from tests.fakeslack.demo import demo_user_id
+    from bot.testing.fakeslack.demo import demo_user_id
 
     weights = [rng.uniform(1, 3) for _ in range(k)]
     total = sum(weights)
@@ -186,8 +186,104 @@ def log_time(line: str) -> float | None:
 
 # -- one run ---------------------------------------------------------------------------------
 
+def _start_candor(name: str, api_url: str, url: str, tmp: Path, procs: list):
+    """`candor clock` and `candor serve` as subprocesses; returns (env, clock, serve, port)."""
+    env = cm.candor_env(api_url, url, LOG_LEVEL="INFO")
+    cm.db_upgrade(env)
+    clock = cm.spawn([*cm.candor_exe(), "clock"], env, log=tmp / f"{name}-clock.log")
+    port = cm.free_port()
+    serve = cm.spawn([*cm.candor_exe(), "serve", "--port", str(port)], env,
+                     log=tmp / f"{name}-serve.log")
+    procs += [clock, serve]
+    cm.wait_http(f"http://127.0.0.1:{port}/healthz", 60, serve)
+    return env, clock, serve, port
+
+
+def _open_round(args, sender, eng, res: RunResult, tmp: Path) -> None:
+    """The admin adds the channels and sends a round, as over Slack."""
+    for cid, cname, _ in team_channels(args.n, args.channels, random.Random(args.seed)):
+        r = sender.slash(ADMIN, f"audience add <#{cid}|{cname}>")
+        assert r.status == 200, r.body
+    res.send_now_at = time.time()
+    r = sender.slash(ADMIN, "send now")
+    assert r.status == 200, r.body
+    deadline = time.monotonic() + 120
+    while (got := db_round(eng)) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the round did not open; see " + str(tmp))
+        time.sleep(0.1)
+    res.opened_at, res.invited = got
+    res.ideal = (res.invited - args.burst) / args.rate
+
+
+def _kill_due(args, eng, target_seen: float | None) -> bool:
+    """After the kill mark: at once, or (by default) once invitations are mid-send."""
+    return target_seen is not None and (
+        not args.kill_mid_batch
+        or db_status(eng).get("sending", 0) >= args.kill_min_sending
+        or time.monotonic() - target_seen > 30)
+
+
+def _kill_and_restart(name, env, tmp, fake, eng, res: RunResult, clock, serve, procs):
+    res.sending_at_kill = db_status(eng).get("sending", 0)
+    for p in (clock, serve):  # every candor process, by pid
+        os.kill(p.pid, signal.SIGKILL)
+    res.kill_at = time.time()
+    res.delivered_at_kill = delivered_posts(fake)
+    for p in (clock, serve):
+        p.wait(10)
+    clock = cm.spawn([*cm.candor_exe(), "clock"], env, log=tmp / f"{name}-clock2.log")
+    procs.append(clock)
+
+
+def _watch(args, name, env, tmp, fake, eng, res: RunResult, crash, clock, serve, procs):
+    """Wait for every invitation, killing candor once at the mark on a crash run."""
+    target = int(args.kill_at * res.invited) if crash else None
+    target_seen: float | None = None
+    deadline = time.monotonic() + max(120.0, res.ideal * args.timeout_factor)
+    while True:
+        done = delivered_posts(fake)
+        if target is not None and done >= target and target_seen is None:
+            target_seen = time.monotonic()
+        if target is not None and _kill_due(args, eng, target_seen):
+            _kill_and_restart(name, env, tmp, fake, eng, res, clock, serve, procs)
+            target = None
+        if done >= res.invited:
+            return
+        if time.monotonic() > deadline:
+            res.timed_out = True
+            return
+        time.sleep(0.1 if target is not None else 0.5)
+
+
+def _tally(name, tmp, fake, eng, res: RunResult) -> None:
+    """What the fake saw: missed and doubled DMs, 429s; what recovery did."""
+    state = fake.state()
+    dms = invite_dms(state)
+    res.delivered_users = len(dms)
+    res.missed = res.invited - len(dms)
+    res.doubled = sum(1 for ts in dms.values() if len(ts) > 1)
+    all_ts = [t for ts in dms.values() for t in ts]
+    res.last_dm = max(all_ts) if all_ts else res.opened_at
+    res.ratelimited = dict(state["ratelimited_by_method"])
+    res.posts = state["calls"].get("chat.postMessage", 0)
+    res.db_status = db_status(eng)
+    if res.kill_at is None:
+        return
+    after = [t for t in all_ts if t > res.kill_at]
+    res.first_dm_after_kill_s = (min(after) - res.kill_at) if after else None
+    for line in (tmp / f"{name}-clock2.log").read_text(errors="replace").splitlines():
+        if "clock lease acquired" in line and res.takeover_s is None:
+            t = log_time(line)
+            res.takeover_s = None if t is None else t - res.kill_at
+        if "recovered deliveries" in line:
+            res.recovery = line.split("restart:", 1)[-1].strip()
+
+
 def run(name: str, args, dbs: Databases, tmp: Path, crash: bool) -> RunResult:
-    from tests.fakeslack import RemoteFake, SlackSender
+    from sqlalchemy import create_engine
+
+    from bot.testing.fakeslack import RemoteFake, SlackSender
 
     rng = random.Random(args.seed)
     res = RunResult(name, args.n)
@@ -199,84 +295,15 @@ def run(name: str, args, dbs: Databases, tmp: Path, crash: bool) -> RunResult:
         for cid, cname, members in team_channels(args.n, args.channels, rng):
             fake.add_channel(cid, cname, members=[*members, fake.bot_user_id])
         url = dbs.new(name)
-        env = cm.candor_env(api_url, url, LOG_LEVEL="INFO")
-        cm.db_upgrade(env)
-        clock = cm.spawn([*cm.candor_exe(), "clock"], env, log=tmp / f"{name}-clock.log")
-        port = cm.free_port()
-        serve = cm.spawn([*cm.candor_exe(), "serve", "--port", str(port)], env,
-                         log=tmp / f"{name}-serve.log")
-        procs += [clock, serve]
-        cm.wait_http(f"http://127.0.0.1:{port}/healthz", 60, serve)
-
+        env, clock, serve, port = _start_candor(name, api_url, url, tmp, procs)
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", cm.SIGNING_SECRET, fake,
                              timeout=60)
-        for cid, cname, _ in team_channels(args.n, args.channels, random.Random(args.seed)):
-            r = sender.slash(ADMIN, f"audience add <#{cid}|{cname}>")
-            assert r.status == 200, r.body
-        res.send_now_at = time.time()
-        r = sender.slash(ADMIN, "send now")
-        assert r.status == 200, r.body
-        deadline = time.monotonic() + 120
-        from sqlalchemy import create_engine
-
         eng = create_engine(url)
-        while (got := db_round(eng)) is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError("the round did not open; see " + str(tmp))
-            time.sleep(0.1)
-        res.opened_at, res.invited = got
-        res.ideal = (res.invited - args.burst) / args.rate
-
-        target = int(args.kill_at * res.invited) if crash else None
-        target_seen: float | None = None
-        deadline = time.monotonic() + max(120.0, res.ideal * args.timeout_factor)
-        while True:
-            done = delivered_posts(fake)
-            if target is not None and done >= target and target_seen is None:
-                target_seen = time.monotonic()
-            if target_seen is not None and target is not None and (
-                    not args.kill_mid_batch
-                    or db_status(eng).get("sending", 0) >= args.kill_min_sending
-                    or time.monotonic() - target_seen > 30):
-                res.sending_at_kill = db_status(eng).get("sending", 0)
-                for p in (clock, serve):  # every candor process, by pid
-                    os.kill(p.pid, signal.SIGKILL)
-                res.kill_at = time.time()
-                res.delivered_at_kill = delivered_posts(fake)
-                for p in (clock, serve):
-                    p.wait(10)
-                clock = cm.spawn([*cm.candor_exe(), "clock"], env,
-                                 log=tmp / f"{name}-clock2.log")
-                procs.append(clock)
-                target = None
-            if done >= res.invited:
-                break
-            if time.monotonic() > deadline:
-                res.timed_out = True
-                break
-            time.sleep(0.1 if target is not None else 0.5)
+        _open_round(args, sender, eng, res, tmp)
+        _watch(args, name, env, tmp, fake, eng, res, crash, clock, serve, procs)
         time.sleep(args.settle)  # anything still in flight (a double would show up here)
-
-        state = fake.state()
-        dms = invite_dms(state)
-        res.delivered_users = len(dms)
-        res.missed = res.invited - len(dms)
-        res.doubled = sum(1 for ts in dms.values() if len(ts) > 1)
-        all_ts = [t for ts in dms.values() for t in ts]
-        res.last_dm = max(all_ts) if all_ts else res.opened_at
-        res.ratelimited = dict(state["ratelimited_by_method"])
-        res.posts = state["calls"].get("chat.postMessage", 0)
-        res.db_status = db_status(eng)
+        _tally(name, tmp, fake, eng, res)
         eng.dispose()
-        if res.kill_at is not None:
-            after = [t for t in all_ts if t > res.kill_at]
-            res.first_dm_after_kill_s = (min(after) - res.kill_at) if after else None
-            for line in (tmp / f"{name}-clock2.log").read_text(errors="replace").splitlines():
-                if "clock lease acquired" in line and res.takeover_s is None:
-                    t = log_time(line)
-                    res.takeover_s = None if t is None else t - res.kill_at
-                if "recovered deliveries" in line:
-                    res.recovery = line.split("restart:", 1)[-1].strip()
     finally:
         for p in reversed(procs):
             cm.stop(p)

@@ -10,6 +10,8 @@ from slack_bolt import App, BoltResponse
 
 from bot import listeners
 from bot.context import Candor
+from bot.services import workspace
+from bot.services.errors import UNEXPECTED, friendly
 
 log = logging.getLogger("candor.app")
 
@@ -36,9 +38,7 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
     def _inject(context, next):  # noqa: A002 - bolt passes it by this name
         context["candor"] = c
         if context.team_id and context.team_id not in known:
-            from storage.repository import ensure_workspace
-
-            ensure_workspace(c.db, context.team_id, context.enterprise_id)
+            workspace.ensure(c, context.team_id, context.enterprise_id)
             known.add(context.team_id)
         return next()
 
@@ -50,17 +50,12 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
         return error_response(body, error)
 
     listeners.register(app)
-    from bot.digest import register_hooks
-
-    register_hooks(c)
     return app
 
 
 def error_response(body: dict, error: BaseException | None = None) -> BoltResponse:
     """What Slack should show when a listener fails before acking: never a
     500, and never an empty reply that would close a modal and lose answers."""
-    from bot.listeners._util import UNEXPECTED, friendly
-
     message = friendly(error) if error is not None else UNEXPECTED
     body = body if isinstance(body, dict) else {}
     if body.get("type") == "view_submission":

@@ -20,6 +20,7 @@ from datetime import UTC
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from analytics.thresholds import DEFAULT_MIN_SCORE_N
 from storage.keys import Keyring, seal, unseal
 from storage.models import Comment, Participation, Response, Round, SealedBallot, TeamCount
 
@@ -50,7 +51,8 @@ def _rid() -> str:
 
 
 class BallotBox:
-    def __init__(self, keyring: Keyring, batch_min: int = 5, rng: random.Random | None = None):
+    def __init__(self, keyring: Keyring, batch_min: int = DEFAULT_MIN_SCORE_N,
+                 rng: random.Random | None = None):
         self.keyring = keyring
         self.batch_min = batch_min
         self.rng = rng or random.SystemRandom()
@@ -176,3 +178,25 @@ class BallotBox:
                for c in s.scalars(select(Comment.sealed).where(Comment.round_id == round_id))]
         self.rng.shuffle(out)
         return out
+
+
+# -- what the box holds after opening: the digest reads only these aggregates ----
+
+def value_counts(s: Session, team_id: str, round_ids: list[int]) -> list[tuple]:
+    """(round_id, team, question_key, value, n): the histogram every digest
+    figure is computed from, aggregated in SQL rather than in Python."""
+    if not round_ids:
+        return []
+    return [tuple(r) for r in s.execute(
+        select(Response.round_id, Response.team_label, Response.question_key, Response.value,
+               func.count())
+        .where(Response.team_id == team_id, Response.round_id.in_(round_ids))
+        .group_by(Response.round_id, Response.team_label, Response.question_key, Response.value)
+    )]
+
+
+def team_counts(s: Session, round_ids: list[int]) -> dict[int, list[TeamCount]]:
+    out: dict[int, list] = {}
+    for tc in s.scalars(select(TeamCount).where(TeamCount.round_id.in_(round_ids))):
+        out.setdefault(tc.round_id, []).append(tc)
+    return out

@@ -74,11 +74,5 @@ class Database:
         except Exception:
             pass
 
-    def create_all(self) -> None:
-        """For tests of pure storage; production uses `candor db upgrade`."""
-        from storage.models import Base
-
-        Base.metadata.create_all(self.engine)
-
     def dispose(self) -> None:
         self.engine.dispose()

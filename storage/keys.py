@@ -27,6 +27,15 @@ class Keyring:
         self._master = master
         self._retired = list(retired or [])
 
+    @property
+    def retired_count(self) -> int:
+        return len(self._retired)
+
+    def current_only(self) -> Keyring:
+        """The same keyring without the retired keys: what remains once they
+        are dropped from the environment."""
+        return Keyring(self._master)
+
     def _fernet(self, master: str, purpose: bytes) -> Fernet:
         return Fernet(base64.urlsafe_b64encode(_hkdf(master, b"candor/fernet/" + purpose)))
 

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -48,8 +50,8 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
     digest_channel: Mapped[str | None] = mapped_column(String(32))
-    min_score_n: Mapped[int] = mapped_column(Integer, default=5)
-    min_comment_n: Mapped[int] = mapped_column(Integer, default=10)
+    min_score_n: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_SCORE_N)
+    min_comment_n: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_COMMENT_N)
     max_questions: Mapped[int] = mapped_column(Integer, default=5)
     schedule_every: Mapped[str | None] = mapped_column(String(16))  # weekly|biweekly|monthly
     schedule_weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday
@@ -101,7 +103,6 @@ class Person(Base):
     names: Mapped[list] = mapped_column(JSON, default=list)
     tz: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(16))
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # human, not deleted
 
 

@@ -9,9 +9,12 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.processes.stack import LocalStack
+from bot.testing.fakeslack import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.builders import seed
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -60,3 +63,20 @@ def db(database_url):
     wipe(d)
     yield d
     d.dispose()
+
+
+@pytest.fixture
+def fake():
+    """A fake Slack workspace seeded with two teams, an admin and some non-humans."""
+    with FakeSlack() as f:
+        seed(f)
+        yield f
+
+
+@pytest.fixture
+def stack(db, database_url, fake):
+    """The real app behind a real HTTP server, talking to `fake`."""
+    s = LocalStack(database_url, fake, db=db)
+    s.start()
+    yield s
+    s.stop()

@@ -6,7 +6,7 @@ import pytest
 
 from analytics.charts import alt_text, trend_chart
 from analytics.digest import Trend, TrendLine, TrendPoint
-from tests.analytics.test_digest import build, make_round, team
+from tests.builders import build, make_round, team
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections import Counter
-from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,66 +10,16 @@ from hypothesis import strategies as st
 from analytics import privacy
 from analytics.digest import (
     CommentInfo,
-    Digest,
-    QuestionInfo,
-    RoundInfo,
     Thresholds,
     build_digest,
     comment_infos,
+    metric_line,
     pick_comments,
+    team_line,
 )
 from analytics.stats import FISHER
-
-QS = [
-    QuestionInfo("burnout", "Burnout", "burnout5", "wellbeing"),
-    QuestionInfo("support", "Support", "agreement5", "leadership"),
-    QuestionInfo("supervision", "Supervision", "agreement5", "supervision"),
-    QuestionInfo("workload", "Workload", "agreement5", "workload"),
-    QuestionInfo("intent_to_stay", "Intent to stay", "likelihood5", "culture"),
-]
-
-
-def make_round(rid: int, teams: dict[str, dict[str, list[int]]], invited=None):
-    """teams: team -> question -> list of answers (one per respondent)."""
-    start = date(2026, 1, 5) + timedelta(weeks=2 * rid)
-    resp = {t: max((len(v) for v in qs.values()), default=0) for t, qs in teams.items()}
-    info = RoundInfo(rid, rid, start, start + timedelta(days=6),
-                     invited or {t: n + 2 for t, n in resp.items()}, resp)
-    rows = [
-        (rid, t, q, v, c)
-        for t, qs in teams.items() for q, vals in qs.items() for v, c in Counter(vals).items()
-    ]
-    return info, rows
-
-
-def mixed(n: int, seed: int, lo=1, hi=5) -> list[int]:
-    r = random.Random(seed)
-    return [r.randint(lo, hi) for _ in range(n)]
-
-
-def team(n: int, seed: int, burnout=None) -> dict[str, list[int]]:
-    return {
-        "burnout": burnout if burnout is not None else mixed(n, seed),
-        "support": mixed(n, seed + 1),
-        "supervision": mixed(n, seed + 2),
-        "workload": mixed(n, seed + 3),
-        "intent_to_stay": mixed(n, seed + 4),
-    }
-
-
-def build(rounds, comments=None, thresholds=Thresholds(), published=frozenset(), rng=1) -> Digest:
-    """rounds: list of (RoundInfo, rows), oldest first; the last is current."""
-    infos = [r for r, _ in rounds]
-    rows = [row for _, rs in rounds for row in rs]
-    return build_digest(infos[-1], infos[-2::-1], rows, comments or {}, QS, thresholds,
-                        published=published, rng=rng)
-
-
-def burnout_answers(flagged: int, n: int) -> list[int]:
-    return [4] * flagged + [1] * (n - flagged)
-
-
-# ---------------------------------------------------------------------------
+from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N, MIN_SCORE_FLOOR
+from tests.builders import QS, build, burnout_answers, make_round, team
 
 
 def test_thresholds_validated():
@@ -80,6 +28,8 @@ def test_thresholds_validated():
     with pytest.raises(ValueError):
         Thresholds(6, 5)
     Thresholds(3, 3)
+    assert Thresholds() == Thresholds(DEFAULT_MIN_SCORE_N, DEFAULT_MIN_COMMENT_N)
+    Thresholds(MIN_SCORE_FLOOR, MIN_SCORE_FLOOR)
 
 
 def test_worked_example_three_teams_hides_second_team():
@@ -139,6 +89,22 @@ def test_burnout_line_and_changes():
     # Burnout worsened significantly -> wellbeing actions suggested.
     assert any(theme == "wellbeing" for theme, _ in d.actions)
     assert "Fisher's exact test" in d.plain_text()
+
+
+def test_lines_come_in_pieces_that_make_the_plain_text():
+    prev = make_round(1, {"A": team(20, 1), "B": team(20, 2)})
+    cur = make_round(2, {"A": team(20, 3), "B": team(20, 4)})
+    d = build([prev, cur])
+    text = d.plain_text()
+    support = metric_line(d.metric("support"))
+    assert support.name == "Support (favourable)"
+    assert support.value.endswith("%)") and "95% CI" in support.value
+    assert support.details[0].startswith("mean ")
+    assert support.text() in text.splitlines()
+    a = team_line(d.teams[0], d.metrics)
+    assert (a.team, a.responses) == ("A", "20 responses (91% of 22)")
+    assert a.figures[0].startswith("Burnout ") and a.figures[1].startswith("Support fav. ")
+    assert "  " + a.text() in text.splitlines()
 
 
 def test_vs_four_round_average():

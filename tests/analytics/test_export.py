@@ -5,7 +5,7 @@ import io
 
 from analytics import privacy
 from analytics.export import COLUMNS, export_rows, history_digests, write_csv
-from tests.analytics.test_digest import QS, build, make_round, team
+from tests.builders import QS, build, make_round, team
 
 
 def test_rows_match_digest_suppression():

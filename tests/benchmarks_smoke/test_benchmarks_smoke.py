@@ -44,7 +44,7 @@ def test_digest_runs(capsys):
     argv = ["--staff", "60", "--rounds", "13", "--teams", "4", "--repeats", "1"]
     assert _load("digest").main(argv) == 0
     out = capsys.readouterr().out
-    assert "bot.digest.build, cold" in out and "DuckDB 12-round GROUP BY" in out
+    assert "bot.services.digests.build, cold" in out and "DuckDB 12-round GROUP BY" in out
     assert "goals:" in out
 
 

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from storage import repository as repo
+from storage import workspaces
 from storage.models import Workspace
-from tests.e2e.conftest import ADMIN, NOBODY
+from tests.builders import ADMIN, NOBODY
 
 
 def say(stack, user, text):
@@ -20,7 +20,7 @@ def say(stack, user, text):
 
 def ws(stack) -> Workspace:
     with stack.candor.db.session() as s:
-        return repo.workspace(s, stack.fake.team_id)
+        return workspaces.ensure(s, stack.fake.team_id)
 
 
 @pytest.mark.parametrize("text", [
@@ -126,6 +126,6 @@ def test_settings_are_per_workspace(stack, fake):
     say(stack, ADMIN, "privacy comments 20")
     say(stack, ADMIN, "schedule weekly wed 10:00")
     with stack.candor.db.session() as s:
-        other = repo.workspace(s, "T0OTHER001")
+        other = workspaces.ensure(s, "T0OTHER001")
         assert (other.min_comment_n, other.schedule_every) == (10, None)
     assert ws(stack).min_comment_n == 20

@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.conftest import ADMIN, NOBODY
+from tests.builders import ADMIN, NOBODY
 
 WORDS = st.sampled_from([
     "schedule", "weekly", "biweekly", "monthly", "tuesday", "fri", "sun", "10:00", "7:5",

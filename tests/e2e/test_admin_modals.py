@@ -7,9 +7,9 @@ import json
 
 from sqlalchemy import select
 
-from storage import repository as repo
+from storage import workspaces
 from storage.models import QuestionRow
-from tests.e2e.conftest import ADMIN, NOBODY, click_and_wait
+from tests.builders import ADMIN, NOBODY, click_and_wait
 
 
 def text_of(x) -> str:
@@ -148,14 +148,14 @@ def test_resources_modal(stack, fake):
     r = stack.sender.submit(ADMIN, view, answers={"text": "Call our EAP on 1-800-555-0100."})
     assert r.json["response_action"] == "update" and "1-800-555-0100" in text_of(r.json)
     with stack.candor.db.session() as s:
-        assert repo.workspace(s, fake.team_id).resources_text == "Call our EAP on 1-800-555-0100."
+        assert workspaces.ensure(s, fake.team_id).resources_text == "Call our EAP on 1-800-555-0100."
     # The form opens pre-filled; emptying it restores the 988 default.
     view = click_and_wait(stack, ADMIN, "open_resources")
     assert "1-800-555-0100" in text_of(view)
     r = stack.sender.submit(ADMIN, view, answers={"text": "   "})
     assert "988" in text_of(r.json)
     with stack.candor.db.session() as s:
-        assert repo.workspace(s, fake.team_id).resources_text is None
+        assert workspaces.ensure(s, fake.team_id).resources_text is None
 
 
 def test_privacy_form_from_app_home(stack, fake):
@@ -188,7 +188,7 @@ def test_schedule_form_from_app_home(stack, fake):
     assert r.json["response_action"] == "update", r.body
     assert "biweekly on Thursday at 07:45" in text_of(r.json)
     with stack.candor.db.session() as s:
-        w = repo.workspace(s, fake.team_id)
+        w = workspaces.ensure(s, fake.team_id)
         assert (w.schedule_every, w.schedule_weekday, w.schedule_time, w.window_days,
                 w.reminder_on) == ("biweekly", 3, "07:45", 4, False)
         assert w.schedule_anchor is not None
@@ -197,7 +197,7 @@ def test_schedule_form_from_app_home(stack, fake):
     assert view["blocks"][1]["element"]["initial_option"]["value"] == "biweekly"
     stack.sender.submit(ADMIN, view, answers={"every": "off"})
     with stack.candor.db.session() as s:
-        assert repo.workspace(s, fake.team_id).schedule_every is None
+        assert workspaces.ensure(s, fake.team_id).schedule_every is None
 
 
 def test_app_home_admin_summary(stack, fake):

@@ -8,8 +8,8 @@ import json
 from scipy.stats import spearmanr
 from sqlalchemy import text
 
-from bot import delivery
-from tests.e2e.conftest import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
+from bot.services import outbox
+from tests.builders import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
 
 INVITED = TEAM_A + TEAM_B
 
@@ -52,7 +52,7 @@ def test_full_round(stack, fake, db):
     _slash(stack, ADMIN, "send now")
     fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 3)
     assert "13 people" in fake.responses_for(ADMIN)[-1]["text"]
-    delivery.deliver_due(stack.candor)
+    outbox.deliver_due(stack.candor)
     for uid in INVITED:
         assert len(fake.dm_messages(uid)) == 1, uid  # exactly once
     for uid in ("UDELETED01", "UBOTUSER01", fake.bot_user_id, ADMIN, NOBODY):

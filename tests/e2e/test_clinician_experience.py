@@ -8,9 +8,9 @@ import logging
 
 from sqlalchemy import select
 
-from bot import delivery, settings_commands
+from bot.services import outbox, settings
 from storage.models import Base, Pause
-from tests.e2e.conftest import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
+from tests.builders import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
 
 SPANISH = TEAM_A[0]  # es-ES in the seeded fake
 
@@ -49,7 +49,7 @@ def open_round(stack, fake, channel="CTEAMB0001"):
     say(stack, ADMIN, "send now")
     fake.wait_for(lambda: len(fake.responses_for(ADMIN)) > n)
     assert "is open" in fake.responses_for(ADMIN)[-1]["text"], fake.responses_for(ADMIN)[-1]
-    delivery.deliver_due(stack.candor)
+    outbox.deliver_due(stack.candor)
 
 
 def test_pause_and_resume_by_command_record_only_a_pause_row(stack, db):
@@ -98,7 +98,7 @@ def test_app_home_toggle_and_paused_people_are_not_invited(stack, fake):
 def test_spanish_speaker_gets_spanish_dm_modal_and_home(stack, fake):
     say(stack, ADMIN, "schedule weekly tuesday 10:00")
     say(stack, ADMIN, "questions max 10")
-    settings_commands.add_question(stack.candor, fake.team_id, "Do you feel safe at work?",
+    settings.add_question(stack.candor, fake.team_id, "Do you feel safe at work?",
                                    "¿Te sientes segura o seguro en el trabajo?", "yesno", None)
     open_round(stack, fake, "CTEAMA0001")
     dm = fake.dm_messages(SPANISH)[-1]

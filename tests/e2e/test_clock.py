@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot import delivery, schedule
-from bot.clock import Clock
+from analytics import calendar
 from bot.context import utcnow
+from bot.processes.clock import Clock
+from bot.services import outbox
 from storage.models import Delivery, Round, Workspace
-from tests.e2e.conftest import ADMIN, TEAM_A, TEAM_B, click_and_wait
+from tests.builders import ADMIN, TEAM_A, TEAM_B, click_and_wait
 
 INVITED = TEAM_A + TEAM_B
 
@@ -119,7 +120,7 @@ def test_mid_round_joiners_wait_for_the_next_round(stack, fake, db):
     fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 4)
     fake.add_user("UJOINER001", "newbie", "New Person")
     fake.set_members("CTEAMA0001", [*TEAM_A, "UJOINER001", fake.bot_user_id])
-    delivery.deliver_due(stack.candor)
+    outbox.deliver_due(stack.candor)
     assert fake.dm_messages("UJOINER001") == []
 
 
@@ -141,10 +142,10 @@ def test_faults_still_deliver_everyone_exactly_once(stack, fake, db, fault):
     else:
         fake.inject("chat.postMessage", status=500, count=5, after_effect=True)
     for _ in range(12):
-        delivery.deliver_due(c, workers=2)
+        outbox.deliver_due(c, workers=2)
         time.sleep(2.5 if fault == "timeout" else 0.1)  # slow requests finish server-side
         now.t += timedelta(minutes=6)  # past any retry back-off and the settle time
-        delivery.recover_orphans(c, older_than=timedelta(seconds=60))
+        outbox.recover_orphans(c, older_than=timedelta(seconds=60))
         with db.session() as s:
             left = s.scalar(select(Delivery.id).where(
                 Delivery.kind == "prompt", Delivery.status != "sent"))
@@ -162,7 +163,7 @@ def test_failed_deliveries_are_reported_in_status(stack, fake, db):
     with db.session() as s:
         s.execute(update(Delivery).where(Delivery.user_id == TEAM_B[0]).values(
             user_id="UNOSUCHUSER"))
-    delivery.deliver_due(stack.candor)
+    outbox.deliver_due(stack.candor)
     text = stack.sender.slash(ADMIN, "status").json["text"]
     assert "failed: 1" in text and "Failed deliveries: 1× channel_not_found" in text
 
@@ -174,15 +175,15 @@ def test_crash_mid_send_is_checked_against_dm_history(stack, fake, db):
     c = stack.candor
     stack.sender.slash(ADMIN, "send now")
     fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 4)
-    ids = [i for i in delivery.due(c, limit=3) if delivery.claim(c, i)]
+    ids = [i for i in outbox.due(c, limit=3) if outbox.claim(c, i)]
     with db.session() as s:
         d = s.get(Delivery, ids[0])
     c.client.chat_postMessage(channel=d.user_id, text="x", metadata={
-        "event_type": delivery.EVENT_TYPE, "event_payload": {"delivery": d.id}})
+        "event_type": outbox.EVENT_TYPE, "event_payload": {"delivery": d.id}})
     # ...and here the process was killed. A new clock starts:
-    out = delivery.recover_orphans(c)
+    out = outbox.recover_orphans(c)
     assert out["found"] == 1 and out["requeued"] == 2
-    delivery.deliver_due(c)
+    outbox.deliver_due(c)
     assert _dm_counts(fake) == {u: 1 for u in INVITED}
 
 
@@ -197,6 +198,6 @@ def test_users_without_a_time_zone_get_the_workspace_default(stack, fake, db):
     for uid in TEAM_B:  # tz None in the fake
         local = rows[uid].replace(tzinfo=UTC).astimezone(ZoneInfo("America/Chicago"))
         assert local.strftime("%a %H:%M") == "Tue 10:00"
-    assert json.dumps(schedule.describe(type("W", (), {
+    assert json.dumps(calendar.describe(type("W", (), {
         "schedule_every": "weekly", "schedule_weekday": 1, "schedule_time": "10:00",
         "window_days": 3, "reminder_on": True})()))

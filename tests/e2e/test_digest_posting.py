@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bot import delivery
-from tests.e2e.conftest import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
+from bot.services import outbox
+from tests.builders import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
 
 INVITED = TEAM_A + TEAM_B
 
@@ -18,7 +18,7 @@ def _round(stack, fake, answer=INVITED, burnout=lambda n: 1 + n % 5):
     fake.wait_for(lambda: sum("Added" in r.get("text", "") for r in fake.responses_for(ADMIN)) >= 2)
     s.slash(ADMIN, "send now")
     fake.wait_for(lambda: any("is open" in r.get("text", "") for r in fake.responses_for(ADMIN)))
-    delivery.deliver_due(stack.candor)
+    outbox.deliver_due(stack.candor)
     for n, uid in enumerate(answer):
         view = click_and_wait(stack, uid, "start_checkin", message=fake.dm_messages(uid)[-1])
         answers = {b["block_id"]: "3" for b in view["blocks"] if b.get("block_id", "").startswith("q_")}

@@ -10,7 +10,7 @@ import urllib.request
 from sqlalchemy import create_engine, func, select, text
 
 from storage.models import Participation, SealedBallot
-from tests.e2e.conftest import TEAM_A, click_and_wait, open_round
+from tests.builders import TEAM_A, click_and_wait, open_round
 
 UNREACHABLE_PG = "postgresql+psycopg://nobody:nothing@127.0.0.1:9/none?connect_timeout=1"
 

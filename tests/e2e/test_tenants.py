@@ -13,9 +13,9 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.stack import LocalStack
+from bot.processes.stack import LocalStack
 from storage.models import Audience, Delivery, Participation, Round, SealedBallot, Workspace
-from tests.e2e.conftest import ADMIN, TEAM_A, click_and_wait, open_round
+from tests.builders import ADMIN, TEAM_A, click_and_wait, open_round
 
 T_B = "TBBBBBBB02"
 B_ADMIN = "UBADMIN001"  # a CANDOR_ADMINS admin, acting in workspace B
@@ -61,7 +61,7 @@ def _b_slash(stack, user, text_):
 def _b_payload(stack, payload: dict):
     payload = {**payload, "team": {"id": T_B, "domain": "bee"}}
     payload["user"] = {**payload["user"], "team_id": T_B}
-    r = stack.sender._post_payload(payload)
+    r = stack.sender.post_payload(payload)
     assert r.status == 200, r.body
     return r
 

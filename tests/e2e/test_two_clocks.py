@@ -13,7 +13,7 @@ import time
 from sqlalchemy import select
 
 from storage.models import Lease
-from tests.e2e.conftest import ADMIN, TEAM_A, TEAM_B
+from tests.builders import ADMIN, TEAM_A, TEAM_B
 
 INVITED = TEAM_A + TEAM_B
 
@@ -23,7 +23,7 @@ def _clock(stack, database_url) -> subprocess.Popen:
            "SLACK_BOT_TOKEN": stack.fake.bot_token, "CANDOR_SECRET_KEY": "s" * 40,
            "LOG_LEVEL": "INFO"}
     env.pop("SLACK_SIGNING_SECRET", None)
-    return subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "clock"],
+    return subprocess.Popen([sys.executable, "-c", "from bot.processes.cli import main; main()", "clock"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

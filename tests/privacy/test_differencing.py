@@ -70,6 +70,92 @@ def _flagged(q: QuestionInfo, vals) -> int:
     return sum(1 for v in vals if q.scale.is_flagged(v))
 
 
+def _publications(newest_first, counts, comments, thresholds, carry_prior):
+    """Every publication a reader could hold: for each round, a digest per
+    threshold setting (re-published, with or without the earlier cells passed
+    as prior), each later round's digest (history), and a full export."""
+    pubs = []  # (min_n, min_comment_n, digest)
+    for i, cur in enumerate(newest_first):
+        prior: frozenset[str] = frozenset()
+        for mn, mc in thresholds:
+            d = build_digest(cur, newest_first[i + 1:], counts, comments, QS,
+                             Thresholds(mn, mc), published=prior if carry_prior else (), rng=0)
+            pubs.append((mn, mc, d))
+            prior = d.published_cells
+    for mn, mc in thresholds:
+        for d in history_digests(newest_first, counts, QS, Thresholds(mn, mc), comments=comments):
+            pubs.append((mn, mc, d))
+    return pubs
+
+
+def _check_respondent_counts(rows, resp, m) -> int:
+    """No team, nor any union or complement of published teams, below m."""
+    shown = {r["team"]: int(r["n"]) for r in rows
+             if r["metric"] == "respondents" and r["n"] != "" and r["team"] != TOTAL}
+    total_shown = any(r["metric"] == "respondents" and r["team"] == TOTAL and r["n"] != ""
+                      for r in rows)
+    for t, n in shown.items():
+        assert n == resp[t]  # the attacker's numbers are the truth
+    for t, n in resp.items():
+        if 0 < n < m:
+            assert t not in shown, f"small team {t} ({n}) published"
+    checked = 0
+    for size in range(len(shown) + 1):
+        for sub in itertools.combinations(sorted(shown), size):
+            for g in [set(sub)] + ([set(resp) - set(sub)] if total_shown else []):
+                n = sum(resp[t] for t in g)
+                checked += 1
+                assert n == 0 or n >= m, f"derivable group {sorted(g)} has {n} respondents"
+    return checked
+
+
+def _metric_cells(rows, q) -> dict:
+    label = f"{q.key} % {q.scale.rate_name}"
+    cells: dict = {}
+    for r in rows:
+        if r["metric"] == label and r["n"] != "":
+            cells.setdefault(r["team"], set()).add(
+                (int(r["n"]), str(r["value"]).isdigit()))  # exact: whole %; band: "a–b%"
+    return cells
+
+
+def _check_metric(rows, per_team, q, m) -> int:
+    """Per metric: answers and flagged answers of every derivable group."""
+    cells = _metric_cells(rows, q)
+    ans = {t: len(qs[q.key]) for t, (_, qs) in per_team.items()}
+    flg = {t: _flagged(q, qs[q.key]) for t, (_, qs) in per_team.items()}
+    team_cells = {t for t in cells if t != TOTAL}
+    exact = {t for t in team_cells if any(e for _, e in cells[t])}
+    total_exact = any(e for _, e in cells.get(TOTAL, ()))
+    checked = 0
+    for size in range(len(team_cells) + 1):
+        for sub in itertools.combinations(sorted(team_cells), size):
+            for g in ([set(sub)] + ([set(ans) - set(sub)] if TOTAL in cells else [])):
+                n = sum(ans[t] for t in g)
+                checked += 1
+                assert n == 0 or n >= m, f"{q.key}: group {sorted(g)} has {n} answers"
+                # Exact rates of everything subtracted reveal the group's
+                # flagged count: it must not be (near-)homogeneous.
+                complement = g != set(sub)
+                knowable = set(sub) <= exact and (not complement or total_exact)
+                if knowable and n > 0 and len(g) > 0:
+                    k = sum(flg[t] for t in g)
+                    assert not privacy.near_homogeneous(k, n), (
+                        f"{q.key}: near-homogeneous group {sorted(g)} k={k} n={n} derivable")
+    return checked
+
+
+def _check_comments(rid, org, mine, pubs) -> None:
+    for _mn, mc, d in mine:
+        if org < mc:
+            assert d.comments == () and d.themes is None
+            assert not any("secret comment" in line for line in d.plain_text().splitlines())
+    for _mn, mc, d in pubs:
+        if d.round_id == rid + 1 and d.themes:
+            for t in d.themes:
+                assert t.previous is None or org >= mc, "theme count of a small round shown"
+
+
 @settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(
@@ -86,84 +172,15 @@ def test_no_suppressed_cell_is_recoverable(n_teams, n_rounds, seed, homogeneous,
     rng = random.Random(seed)
     teams, truth = _org(rng, n_teams, n_rounds, homogeneous)
     infos, counts, comments = _inputs(truth)
-    newest_first = list(reversed(infos))
-
-    # Every publication a reader could hold: for each round, a digest per
-    # threshold setting (re-published, with or without the earlier cells passed
-    # as prior), each later round's digest (history), and a full export.
-    pubs = []  # (min_n, min_comment_n, digest)
-    for i, cur in enumerate(newest_first):
-        prior: frozenset[str] = frozenset()
-        for mn, mc in thresholds:
-            d = build_digest(cur, newest_first[i + 1:], counts, comments, QS,
-                             Thresholds(mn, mc), published=prior if carry_prior else (), rng=0)
-            pubs.append((mn, mc, d))
-            prior = d.published_cells
-    for mn, mc in thresholds:
-        for d in history_digests(newest_first, counts, QS, Thresholds(mn, mc), comments=comments):
-            pubs.append((mn, mc, d))
+    pubs = _publications(list(reversed(infos)), counts, comments, thresholds, carry_prior)
     m = min(mn for mn, _ in thresholds)
-
     checked = 0
     for rid, per_team in enumerate(truth, start=1):
         resp = {t: n for t, (n, _) in per_team.items()}
         mine = [(mn, mc, d) for mn, mc, d in pubs if d.round_id == rid]
         rows = [r for _, _, d in mine for r in export_rows(d) if r["round"] == rid]
-        # -- respondent counts -------------------------------------------------
-        shown = {r["team"]: int(r["n"]) for r in rows
-                 if r["metric"] == "respondents" and r["n"] != "" and r["team"] != TOTAL}
-        total_shown = any(r["metric"] == "respondents" and r["team"] == TOTAL and r["n"] != ""
-                          for r in rows)
-        for t, n in shown.items():
-            assert n == resp[t]  # the attacker's numbers are the truth
-        for t, n in resp.items():
-            if 0 < n < m:
-                assert t not in shown, f"small team {t} ({n}) published"
-        groups = []
-        for size in range(len(shown) + 1):
-            for sub in itertools.combinations(sorted(shown), size):
-                groups.append(set(sub))
-                if total_shown:
-                    groups.append(set(resp) - set(sub))
-        for g in groups:
-            n = sum(resp[t] for t in g)
-            checked += 1
-            assert n == 0 or n >= m, f"derivable group {sorted(g)} has {n} respondents"
-        # -- per metric: answers and flagged answers ----------------------------
+        checked += _check_respondent_counts(rows, resp, m)
         for q in QS:
-            label = f"{q.key} % {q.scale.rate_name}"
-            cells = {}
-            for r in rows:
-                if r["metric"] == label and r["n"] != "":
-                    cells.setdefault(r["team"], set()).add(
-                        (int(r["n"]), str(r["value"]).isdigit()))  # exact: whole %; band: "a–b%"
-            ans = {t: len(qs[q.key]) for t, (_, qs) in per_team.items()}
-            flg = {t: _flagged(q, qs[q.key]) for t, (_, qs) in per_team.items()}
-            team_cells = {t for t in cells if t != TOTAL}
-            exact = {t for t in team_cells if any(e for _, e in cells[t])}
-            total_exact = any(e for _, e in cells.get(TOTAL, ()))
-            for size in range(len(team_cells) + 1):
-                for sub in itertools.combinations(sorted(team_cells), size):
-                    for g in ([set(sub)] + ([set(ans) - set(sub)] if TOTAL in cells else [])):
-                        n = sum(ans[t] for t in g)
-                        checked += 1
-                        assert n == 0 or n >= m, f"{q.key}: group {sorted(g)} has {n} answers"
-                        # Exact rates of everything subtracted reveal the group's
-                        # flagged count: it must not be (near-)homogeneous.
-                        complement = g != set(sub)
-                        knowable = set(sub) <= exact and (not complement or total_exact)
-                        if knowable and n > 0 and len(g) > 0:
-                            k = sum(flg[t] for t in g)
-                            assert not privacy.near_homogeneous(k, n), (
-                                f"{q.key}: near-homogeneous group {sorted(g)} k={k} n={n} derivable")
-        # -- comments and themes -----------------------------------------------
-        org = sum(resp.values())
-        for _mn, mc, d in mine:
-            if org < mc:
-                assert d.comments == () and d.themes is None
-                assert not any("secret comment" in line for line in d.plain_text().splitlines())
-        for _mn, mc, d in pubs:
-            if d.round_id == rid + 1 and d.themes:
-                for t in d.themes:
-                    assert t.previous is None or org >= mc, "theme count of a small round shown"
+            checked += _check_metric(rows, per_team, q, m)
+        _check_comments(rid, sum(resp.values()), mine, pubs)
     assert checked > 0

@@ -9,10 +9,10 @@ import re
 
 from sqlalchemy import select, update
 
-from bot import delivery, services
+from bot.services import ballots, outbox
 from storage.models import Delivery, Round
-from tests.e2e.conftest import ADMIN, TEAM_A, TEAM_B, click_and_wait
-from tests.privacy._attack import exact_match_accuracy
+from tests.builders import ADMIN, TEAM_A, TEAM_B, click_and_wait
+from tests.privacy.attack_kit import exact_match_accuracy
 
 INVITED = TEAM_A + TEAM_B
 STD = set(vars(logging.LogRecord("x", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -28,7 +28,7 @@ def _open(stack, fake):
     fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 2)
     s.slash(ADMIN, "send now")
     fake.wait_for(lambda: "is open" in fake.responses_for(ADMIN)[-1].get("text", ""))
-    delivery.deliver_due(stack.candor)
+    outbox.deliver_due(stack.candor)
 
 
 def _answer(stack, fake, n, uid):
@@ -107,7 +107,7 @@ def test_deliveries_do_not_reveal_who_answered_after_close(stack, fake, db):
 
 def test_purge_removes_a_legacy_reminder_trace(stack, fake, db):
     """Rows written before that fix are removed by the daily purge."""
-    from bot import retention
+    from bot.services import operations
 
     _round_with_reminders(stack, fake, db)
     with db.session() as s:
@@ -117,7 +117,7 @@ def test_purge_removes_a_legacy_reminder_trace(stack, fake, db):
                            kind="reminder", send_after=stack.candor.now(),
                            status="skipped" if uid in set(INVITED[::2]) else "sent",
                            last_error="already answered" if uid in set(INVITED[::2]) else None))
-    assert retention.purge(stack.candor)["reminder_rows"] == len(INVITED)
+    assert operations.purge(stack.candor)["reminder_rows"] == len(INVITED)
     _attack_reminders(db)
 
 
@@ -131,10 +131,10 @@ def _round_with_reminders(stack, fake, db):
     with db.session() as s:  # reminder time arrives
         s.execute(update(Delivery).where(Delivery.kind == "reminder")
                   .values(send_after=c.now()))
-    delivery.deliver_due(c)
+    outbox.deliver_due(c)
     with db.session() as s:
         rid = s.scalar(select(Round.id))
-    services.close_round(c, fake.team_id, rid)
+    ballots.close_round(c, fake.team_id, rid)
     return answered
 
 

@@ -13,9 +13,10 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot import cli, operations, retention
 from bot.config import load_settings
 from bot.context import Candor, utcnow
+from bot.processes import cli
+from bot.services import operations
 from storage.ballot_box import AlreadyAnswered, Ballot, BallotBox
 from storage.keys import Keyring, new_round_salt
 from storage.models import (
@@ -187,7 +188,7 @@ def test_purge_deletes_raw_comments_and_tokens_keeps_aggregates(db, database_url
     resp_before = _count(db, Response)
     tc_before = _count(db, TeamCount)
     caplog.set_level(logging.INFO)
-    out = retention.purge(c)  # what the clock runs daily (180 days)
+    out = operations.purge(c)  # what the clock runs daily (180 days)
     print(f"\n[privacy] purge: {out}")
     assert out == {"comments": 12, "deliveries": 4, "participation_tokens": 3,
                    "reminder_rows": 1, "salts": 0}
@@ -205,7 +206,7 @@ def test_purge_deletes_raw_comments_and_tokens_keeps_aggregates(db, database_url
     assert all("UPURGE" not in r.getMessage() and "comment " not in r.getMessage()
                for r in caplog.records)
     # Idempotent.
-    assert sum(retention.purge(c).values()) == 0
+    assert sum(operations.purge(c).values()) == 0
 
 
 def test_purge_cli_days_option(db, database_url):
@@ -216,6 +217,21 @@ def test_purge_cli_days_option(db, database_url):
     assert "Removed 18 comment(s)" in res.output and "Aggregates were kept" in res.output
     assert _count(db, Comment, round_id=ids["recent"]) == 0
     assert _count(db, Comment, round_id=ids["open"]) == 0  # open round: comments still sealed
+
+
+def test_purge_cli_without_days_uses_candor_retention_days(db, database_url):
+    """Found and fixed: without --days, `candor purge` kept comments for 180
+    days whatever CANDOR_RETENTION_DAYS said."""
+    c = _candor(db, database_url, NEW)
+    ids = _seed_purge(db, c, now=utcnow())  # "recent" was published 10 days ago
+    res = runner.invoke(cli.app, ["purge"],
+                        env={**_env(database_url), "CANDOR_RETENTION_DAYS": "7"})
+    assert res.exit_code == 0, res.output
+    assert "Removed 18 comment(s)" in res.output
+    assert "older than 7 days after publication" in res.output
+    assert _count(db, Comment, round_id=ids["recent"]) == 0
+    assert _count(db, Delivery, round_id=ids["recent"]) == 0
+    assert _count(db, Delivery, round_id=ids["open"]) == 1  # open rounds untouched
 
 
 # -- forget-user -------------------------------------------------------------------

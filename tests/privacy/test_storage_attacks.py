@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from storage.ballot_box import Ballot, BallotBox, RoundClosed
 from storage.keys import Keyring, new_round_salt
 from storage.models import Base, Comment, Participation, Round, SealedBallot
-from tests.privacy._attack import (
+from tests.privacy.attack_kit import (
     chance_accuracy,
     chance_bound,
     exact_match_accuracy,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.blocks.admin import add_question_modal, admin_only_modal
 from bot.listeners._util import asker
-from bot.people import is_admin
-from bot.views.admin import add_question_modal, admin_only_modal
+from bot.services.people import is_admin
 
 
 def add_question(ack, body, context, client):

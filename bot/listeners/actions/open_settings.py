@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot import settings_commands
+from bot.blocks.admin import admin_only_modal
 from bot.listeners._util import asker
-from bot.people import is_admin
-from bot.views.admin import admin_only_modal
+from bot.services import settings
+from bot.services.people import is_admin
 
 SETTINGS_BUTTON = re.compile(r"^open_(questions|resources|privacy|schedule)$")
 
@@ -21,6 +21,6 @@ def open_settings(ack, body, context, client):
     if not (team and user and trigger and which):
         return
     # The buttons only show for admins, but a payload can be crafted: check again.
-    view = (settings_commands.modal_for(c, team, which.group(1)) if is_admin(c, team, user)
+    view = (settings.modal_for(c, team, which.group(1)) if is_admin(c, team, user)
             else admin_only_modal())
     client.views_open(trigger_id=trigger, view=view)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.blocks.checkin import privacy_modal
 from bot.listeners._util import asker
-from bot.people import lang_of
-from bot.views.checkin import privacy_modal
-from storage import repository as repo
+from bot.services import settings
+from bot.services.people import lang_of
 
 
 def privacy_info(ack, body, context, client):
@@ -13,8 +13,6 @@ def privacy_info(ack, body, context, client):
     c, team, user = asker(context, body)
     if not (team and user and body.get("trigger_id")):
         return
-    with c.db.session() as s:
-        ws = repo.workspace(s, team)
-        min_n, min_c = ws.min_score_n, ws.min_comment_n
+    min_n, min_c = settings.thresholds(c, team)
     client.views_open(trigger_id=body["trigger_id"],
                       view=privacy_modal(lang_of(c, team, user), c.settings.ballot_batch, min_n, min_c))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot import settings_commands
+from bot.blocks.admin import admin_only_modal
 from bot.listeners._util import asker
-from bot.people import is_admin
-from bot.views.admin import admin_only_modal
+from bot.services import settings
+from bot.services.errors import Invalid
+from bot.services.people import is_admin
 
 
 def question_menu(ack, body, context, client):
@@ -22,7 +23,7 @@ def question_menu(ack, body, context, client):
     op, _, key = value.partition(":")
     notice = None
     try:
-        settings_commands.change_question(c, team, op, key)
-    except settings_commands.Invalid as e:
+        settings.change_question(c, team, op, key)
+    except Invalid as e:
         notice = str(e)
-    client.views_update(view_id=view_id, view=settings_commands.questions_view(c, team, notice))
+    client.views_update(view_id=view_id, view=settings.questions_view(c, team, notice))

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
-from bot import services
+from bot.blocks.checkin import checkin_modal, refusal_modal
 from bot.listeners._util import asker
-from bot.people import lang_of
-from bot.views.checkin import checkin_modal, refusal_modal
-from storage import repository as repo
-
-log = logging.getLogger("candor.actions")
+from bot.services import ballots
+from bot.services.people import lang_of
 
 
 def _round_id(body: dict) -> int | None:
@@ -21,6 +16,13 @@ def _round_id(body: dict) -> int | None:
     return rid if 0 < rid < 2**31 else None
 
 
+def _dm_of(body: dict) -> dict:
+    """Where the invitation sits, so the submit can mark it answered."""
+    container = body.get("container") or {}
+    return {"c": container.get("channel_id") or (body.get("channel") or {}).get("id"),
+            "ts": container.get("message_ts")}
+
+
 def start_checkin(ack, body, context, client):
     ack()  # within 3 s; the trigger_id is good for 3 s too, so open promptly
     c, team, user = asker(context, body)
@@ -29,21 +31,7 @@ def start_checkin(ack, body, context, client):
     if not (team and user and trigger and rid):
         return
     lang = lang_of(c, team, user)
-    with c.db.session() as s:
-        rnd = repo.get_round(s, team, rid)
-        invited = rnd is not None and repo.invitation(s, rid, user) is not None
-        qs = {q.key: q for q in repo.questions(s, team)}
-        keys = list(rnd.question_keys) if rnd else []
-        status = rnd.status if rnd else None
-    if not invited:
-        view = refusal_modal(lang, "not_invited")
-    elif status != "open":
-        view = refusal_modal(lang, "closed")
-    elif services.has_answered(c, team, rid, user):
-        view = refusal_modal(lang, "already")
-    else:
-        container = body.get("container") or {}
-        meta = {"r": rid, "c": container.get("channel_id") or (body.get("channel") or {}).get("id"),
-                "ts": container.get("message_ts")}
-        view = checkin_modal(lang, [qs[k] for k in keys if k in qs], meta)
+    form = ballots.checkin_form(c, team, user, rid)
+    view = (refusal_modal(lang, form.refusal) if form.refusal
+            else checkin_modal(lang, form.questions, {"r": rid, **_dm_of(body)}))
     client.views_open(trigger_id=trigger, view=view)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot import settings_commands
-from bot.home import publish_home
 from bot.listeners._util import asker
+from bot.services import home, people
 
 
 def toggle_pause(ack, body, context):
@@ -13,5 +12,5 @@ def toggle_pause(ack, body, context):
     value = ((body.get("actions") or [{}])[0] or {}).get("value")
     if not (team and user) or value not in ("pause", "resume"):
         return
-    settings_commands.set_paused(c, team, user, value == "pause")
-    publish_home(c, team, user)
+    people.set_paused(c, team, user, value == "pause")
+    home.publish_home(c, team, user)

@@ -1,50 +1,85 @@
-"""`/candor ...`: parse, check rights, run, answer ephemerally."""
+"""`/candor ...`: parse, check rights, run, answer ephemerally.
+
+What each command does is the HANDLERS table below; its words, help, usage,
+rights and speed are the table in `bot/commands.py`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from bot import admin, digest, services
-from bot.commands import HELP, UsageError, parse
+from bot.commands import HELP, Command, UsageError, parse
+from bot.context import Candor
 from bot.i18n import t
-from bot.listeners._util import candor, friendly, team_of
-from bot.people import is_admin, lang_of
+from bot.listeners._util import candor, team_of
+from bot.services import digests, home, rounds, settings, workspace
+from bot.services.errors import ServiceError, friendly
+from bot.services.people import is_admin, lang_of
 
 log = logging.getLogger("candor.commands")
 
-# Commands that call Slack or touch many rows: acknowledged at once, answered later.
-SLOW = {"send.now", "close.now", "audience.add", "digest.channel", "digest.now", "digest.preview"}
+
+@dataclass(frozen=True)
+class Asked:
+    """One `/candor` request: who, where, and how to answer later."""
+
+    c: Candor
+    team: str
+    user: str
+    args: dict
+    trigger_id: str | None
+    client: object
+    respond: Callable
 
 
-def _run(c, team, user, cmd, client, trigger_id, respond) -> str | None:
-    a = cmd.args
-    match cmd.name:
-        case "help":
-            # Admins get the full list; everyone else what they can do, in their language.
-            return HELP if is_admin(c, team, user) else t(lang_of(c, team, user), "reply.help")
-        case "audience.add":
-            return admin.audience_add(c, team, a["channel"], a["name"])
-        case "audience.remove":
-            return admin.audience_remove(c, team, a["channel"])
-        case "audience.list":
-            return admin.audience_list(c, team)
-        case "digest.channel":
-            return admin.digest_channel(c, team, a["channel"], a["name"])
-        case "send.now":
-            return admin.send_now(c, team)
-        case "close.now":
-            return admin.close_now(c, team)
-        case "status":
-            return services.status_text(c, team)
-        case "digest.now":
-            return digest.post(c, team)
-        case "digest.preview":
-            blocks, text = digest.preview(c, team)
-            respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
-            return None
-    from bot import settings_commands
+def _help(a: Asked) -> str:
+    # Admins get the full list; everyone else what they can do, in their language.
+    return HELP if is_admin(a.c, a.team, a.user) else t(lang_of(a.c, a.team, a.user), "reply.help")
 
-    return settings_commands.run(c, team, user, cmd, client, trigger_id)
+
+def _preview(a: Asked) -> None:
+    blocks, text = digests.preview(a.c, a.team)
+    a.respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
+
+
+def _modal(which: str) -> Callable[[Asked], None]:
+    def open_modal(a: Asked) -> None:
+        if not a.trigger_id:
+            raise ServiceError("Slack didn't send what I need to open a form. Please try again.")
+        a.client.views_open(trigger_id=a.trigger_id, view=settings.modal_for(a.c, a.team, which))
+    return open_modal
+
+
+HANDLERS: dict[str, Callable[[Asked], str | None]] = {
+    "help": _help,
+    "pause": lambda a: home.pause(a.c, a.team, a.user, True),
+    "resume": lambda a: home.pause(a.c, a.team, a.user, False),
+    "audience.add": lambda a: workspace.audience_add(a.c, a.team, a.args["channel"],
+                                                     a.args["name"]),
+    "audience.remove": lambda a: workspace.audience_remove(a.c, a.team, a.args["channel"]),
+    "audience.list": lambda a: workspace.audience_list(a.c, a.team),
+    "digest.channel": lambda a: workspace.digest_channel(a.c, a.team, a.args["channel"],
+                                                         a.args["name"]),
+    "digest.now": lambda a: digests.post(a.c, a.team),
+    "digest.preview": _preview,
+    "send.now": lambda a: rounds.send_now(a.c, a.team),
+    "close.now": lambda a: rounds.close_now(a.c, a.team),
+    "status": lambda a: rounds.status_text(a.c, a.team),
+    "schedule.show": lambda a: settings.schedule_text(a.c, a.team),
+    "schedule.set": lambda a: settings.set_schedule(a.c, a.team, a.args["every"],
+                                                    a.args["weekday"], a.args["time"]),
+    "schedule.off": lambda a: settings.set_schedule(a.c, a.team, None, None, None),
+    "schedule.window": lambda a: settings.set_window(a.c, a.team, a.args["days"]),
+    "schedule.reminder": lambda a: settings.set_reminder(a.c, a.team, a.args["on"]),
+    "questions.edit": _modal("questions"),
+    "questions.max": lambda a: settings.set_max_questions(a.c, a.team, a.args["n"]),
+    "privacy.show": lambda a: settings.privacy_text(a.c, a.team),
+    "privacy.scores": lambda a: settings.set_thresholds(a.c, a.team, scores=a.args["n"]),
+    "privacy.comments": lambda a: settings.set_thresholds(a.c, a.team, comments=a.args["n"]),
+    "resources": _modal("resources"),
+}
 
 
 def candor_command(ack, command, context, respond, client):
@@ -52,34 +87,40 @@ def candor_command(ack, command, context, respond, client):
     team = team_of(context, command)
     user = command.get("user_id")
     if not team or not user:
-        ack(text="That request was missing its workspace or user, so I ignored it.", response_type="ephemeral")
+        ack(text="That request was missing its workspace or user, so I ignored it.",
+            response_type="ephemeral")
         return
     try:
         cmd = parse(command.get("text") or "")
     except UsageError as e:
         ack(text=str(e), response_type="ephemeral")
         return
+    asked = Asked(c, team, user, cmd.args, command.get("trigger_id"), client, respond)
     try:
-        if cmd.admin_only and not is_admin(c, team, user):
-            ack(text=t(lang_of(c, team, user), "reply.admin_only"), response_type="ephemeral")
-            return
-        if cmd.name in SLOW:
-            ack(text="On it…", response_type="ephemeral")
-            reply = _run(c, team, user, cmd, client, command.get("trigger_id"), respond)
-            if reply:
-                respond(text=reply, response_type="ephemeral", replace_original=False)
-            return
-        reply = _run(c, team, user, cmd, client, command.get("trigger_id"), respond)
-        ack(text=reply, response_type="ephemeral") if reply else ack()
-    except services.ServiceError as e:
+        _run(ack, cmd, asked)
+    except ServiceError as e:
         _answer(ack, respond, cmd, str(e))
     except Exception as e:
         log.exception("command %s failed", cmd.name)
         _answer(ack, respond, cmd, friendly(e))
 
 
-def _answer(ack, respond, cmd, text):
-    if cmd.name in SLOW:
+def _run(ack, cmd: Command, a: Asked) -> None:
+    if cmd.admin_only and not is_admin(a.c, a.team, a.user):
+        ack(text=t(lang_of(a.c, a.team, a.user), "reply.admin_only"), response_type="ephemeral")
+        return
+    if cmd.slow:
+        ack(text="On it…", response_type="ephemeral")
+        reply = HANDLERS[cmd.name](a)
+        if reply:
+            a.respond(text=reply, response_type="ephemeral", replace_original=False)
+        return
+    reply = HANDLERS[cmd.name](a)
+    ack(text=reply, response_type="ephemeral") if reply else ack()
+
+
+def _answer(ack, respond, cmd: Command, text: str) -> None:
+    if cmd.slow:
         respond(text=text, response_type="ephemeral", replace_original=False)
     else:
         ack(text=text, response_type="ephemeral")

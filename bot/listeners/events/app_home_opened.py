@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.home import publish_home
 from bot.listeners._util import candor, team_of
+from bot.services.home import publish_home
 
 log = logging.getLogger("candor.events")
 

@@ -1,17 +1,17 @@
 from slack_bolt import App
 
-from bot.listeners.views.checkin_submitted import checkin_submitted
-from bot.listeners.views.privacy_submitted import privacy_submitted
-from bot.listeners.views.question_added import question_added
-from bot.listeners.views.resources_submitted import resources_submitted
-from bot.listeners.views.schedule_submitted import schedule_submitted
-from bot.views.admin import (
+from bot.blocks.admin import (
     ADD_QUESTION_CALLBACK,
     PRIVACY_CALLBACK,
     RESOURCES_CALLBACK,
     SCHEDULE_CALLBACK,
 )
-from bot.views.checkin import CHECKIN_CALLBACK
+from bot.blocks.checkin import CHECKIN_CALLBACK
+from bot.listeners.views.checkin_submitted import checkin_submitted
+from bot.listeners.views.privacy_submitted import privacy_submitted
+from bot.listeners.views.question_added import question_added
+from bot.listeners.views.resources_submitted import resources_submitted
+from bot.listeners.views.schedule_submitted import schedule_submitted
 
 
 def register(app: App) -> None:

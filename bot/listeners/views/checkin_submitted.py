@@ -10,17 +10,22 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot import services
+from bot.blocks.checkin import recorded_blocks, refusal_modal, thanks_modal
 from bot.i18n import t
 from bot.listeners._util import asker
-from bot.people import lang_of
-from bot.views.checkin import recorded_blocks, refusal_modal, thanks_modal
-from storage import repository as repo
-from storage.ballot_box import AlreadyAnswered, RoundClosed
+from bot.services import ballots
+from bot.services.errors import (
+    AlreadyAnswered,
+    DatabaseError,
+    InvalidBallot,
+    NotInvited,
+    RoundClosed,
+)
+from bot.services.people import lang_of
 
 log = logging.getLogger("candor.submit")
+
+REFUSALS = {AlreadyAnswered: "already", RoundClosed: "closed", NotInvited: "not_invited"}
 
 
 def _parse(view: dict) -> tuple[int | None, dict, str | None, dict]:
@@ -59,34 +64,28 @@ def checkin_submitted(ack, body, context, client):
     rid, answers, comment, meta = _parse(view)
     try:
         lang = lang_of(c, team, user) if team and user else "en"
-    except SQLAlchemyError:
+    except DatabaseError:
         lang = "en"  # the database is down; say so below, in English
     if not (team and user and rid):
         ack(response_action="update", view=refusal_modal(lang, "not_invited"))
         return
     try:
-        rec = services.record_ballot(c, team, user, rid, answers, comment)
-    except services.InvalidBallot as e:
+        rec = ballots.record_ballot(c, team, user, rid, answers, comment)
+    except InvalidBallot as e:
         ack(response_action="errors", errors={
             ("comment" if k == "comment" else f"q_{k}"): t(lang, v, max=1000)
             for k, v in e.errors.items()})
         return
-    except AlreadyAnswered:
-        ack(response_action="update", view=refusal_modal(lang, "already"))
+    except (AlreadyAnswered, RoundClosed, NotInvited) as e:
+        ack(response_action="update", view=refusal_modal(lang, REFUSALS[type(e)]))
         return
-    except RoundClosed:
-        ack(response_action="update", view=refusal_modal(lang, "closed"))
-        return
-    except services.NotInvited:
-        ack(response_action="update", view=refusal_modal(lang, "not_invited"))
-        return
-    except SQLAlchemyError:
+    except DatabaseError:
         # The modal stays open with the person's answers; nothing was written
         # (the ballot and its participation token share one transaction).
         log.error("database unavailable during a submit; the clinician was asked to retry")
         ack(response_action="errors", errors={"comment": t(lang, "modal.db_down")})
         return
-    resources = _resources(c, team) if rec.support else None
+    resources = ballots.support_resources(c, team) if rec.support else None
     ack(response_action="update", view=thanks_modal(lang, resources))
     channel, ts = meta.get("c") or rec.dm_channel, meta.get("ts") or rec.dm_ts
     if channel and ts:
@@ -95,10 +94,3 @@ def checkin_submitted(ack, body, context, client):
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except Exception:
             log.warning("could not update a check-in DM after submit")
-
-
-def _resources(c, team: str) -> str:
-    from bot.support import resources_text
-
-    with c.db.session() as s:
-        return resources_text(repo.workspace(s, team))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import settings_commands
+from bot.blocks.admin import message_modal, submitted
 from bot.listeners._util import admin_save
-from bot.views.admin import message_modal, submitted
+from bot.services import home, settings
+from bot.services.errors import Invalid
 
 
 def _whole(value: str | None) -> int | None:
@@ -25,9 +26,9 @@ def privacy_submitted(ack, body, context):
         ack(response_action="errors", errors=errors)
         return
     try:
-        text = settings_commands.set_thresholds(c, team, scores=scores, comments=comments)
-    except settings_commands.Invalid as e:
+        text = settings.set_thresholds(c, team, scores=scores, comments=comments)
+    except Invalid as e:
         ack(response_action="errors", errors={e.field or "scores": e.short})
         return
     ack(response_action="update", view=message_modal("Privacy thresholds", text))
-    settings_commands.republish_home(c, team, user)
+    home.republish_home(c, team, user)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot import settings_commands
+from bot.blocks.admin import admin_only_modal, submitted
 from bot.listeners._util import asker
-from bot.people import is_admin
-from bot.views.admin import admin_only_modal, submitted
+from bot.services import settings
+from bot.services.errors import Invalid
+from bot.services.people import is_admin
 
 
 def question_added(ack, body, context, client):
@@ -16,12 +17,12 @@ def question_added(ack, body, context, client):
         return
     v = submitted(view)
     try:
-        settings_commands.add_question(c, team, v.get("text_en"), v.get("text_es"),
+        settings.add_question(c, team, v.get("text_en"), v.get("text_es"),
                                        v.get("scale"), v.get("theme"))
-    except settings_commands.Invalid as e:
+    except Invalid as e:
         ack(response_action="errors", errors={e.field or "text_en": e.short})
         return
     ack()  # closes this form; the list it was pushed from is underneath
     if view.get("previous_view_id"):
         client.views_update(view_id=view["previous_view_id"],
-                            view=settings_commands.questions_view(c, team))
+                            view=settings.questions_view(c, team))

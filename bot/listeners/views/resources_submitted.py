@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import settings_commands
+from bot.blocks.admin import message_modal, submitted
 from bot.listeners._util import admin_save
-from bot.views.admin import message_modal, submitted
+from bot.services import home, settings
+from bot.services.errors import Invalid
 
 
 def resources_submitted(ack, body, context):
@@ -13,10 +14,10 @@ def resources_submitted(ack, body, context):
         return
     c, team, user = who
     try:
-        shown = settings_commands.set_resources(c, team, submitted(body.get("view") or {}).get("text"))
-    except settings_commands.Invalid as e:
+        shown = settings.set_resources(c, team, submitted(body.get("view") or {}).get("text"))
+    except Invalid as e:
         ack(response_action="errors", errors={"text": e.short})
         return
     ack(response_action="update", view=message_modal(
         "Support resources", f"Saved. After a hard answer, people will now see:\n\n{shown}"))
-    settings_commands.republish_home(c, team, user)
+    home.republish_home(c, team, user)

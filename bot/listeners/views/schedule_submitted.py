@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import settings_commands
+from bot.blocks.admin import message_modal, submitted
 from bot.listeners._util import admin_save
-from bot.views.admin import message_modal, submitted
+from bot.services import home, settings
+from bot.services.errors import Invalid
 
 
 def schedule_submitted(ack, body, context):
@@ -20,15 +21,15 @@ def schedule_submitted(ack, body, context):
         ack(response_action="errors", errors={"window": "Enter a whole number of days from 1 to 14."})
         return
     try:
-        settings_commands.set_schedule(
+        settings.set_schedule(
             c, team, None if every in (None, "off") else every,
             int(weekday) if weekday and weekday.isascii() and weekday.isdigit() else None,
             v.get("time"))
-    except settings_commands.Invalid as e:
+    except Invalid as e:
         ack(response_action="errors", errors={e.field or "every": e.short})
         return
-    settings_commands.set_window(c, team, int(window))
-    settings_commands.set_reminder(c, team, v.get("reminder") != "off")
+    settings.set_window(c, team, int(window))
+    settings.set_reminder(c, team, v.get("reminder") != "off")
     ack(response_action="update",
-        view=message_modal("Schedule", settings_commands.schedule_text(c, team)))
-    settings_commands.republish_home(c, team, user)
+        view=message_modal("Schedule", settings.schedule_text(c, team)))
+    home.republish_home(c, team, user)

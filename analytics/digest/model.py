@@ -1,0 +1,193 @@
+"""The digest's inputs (what the service layer passes in) and the publishable
+figures it is made of (``analytics.digest.report.Digest`` holds them). Pure data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from analytics import stats
+from analytics.scoring import Scale, scale
+from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N, MIN_SCORE_FLOOR
+
+# ---------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    key: str
+    label_en: str
+    scale_key: str
+    # Theme a worsening score points to (for suggested actions); optional.
+    theme: str | None = None
+
+    @property
+    def scale(self) -> Scale:
+        return scale(self.scale_key)
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    round_id: int
+    number: int
+    opened_on: date
+    closes_on: date
+    invited: Mapping[str, int] = field(default_factory=dict)  # team -> invited (public)
+    respondents: Mapping[str, int] = field(default_factory=dict)  # team -> ballots
+
+
+@dataclass(frozen=True)
+class CommentInfo:
+    text: str
+    themes: tuple[str, ...] = ()
+    sentiment: float = 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_score_n: int = DEFAULT_MIN_SCORE_N
+    min_comment_n: int = DEFAULT_MIN_COMMENT_N
+
+    def __post_init__(self) -> None:
+        if self.min_score_n < MIN_SCORE_FLOOR:
+            raise ValueError(f"min_score_n must be at least {MIN_SCORE_FLOOR}")
+        if self.min_comment_n < self.min_score_n:
+            raise ValueError("min_comment_n must be at least min_score_n")
+
+
+# (round_id, team, question_key, value, n)
+CountRow = tuple[int, str, str, int, int]
+
+# ---------------------------------------------------------------------------
+# Publishable figures
+# ---------------------------------------------------------------------------
+
+
+def pct(x: float) -> int:
+    """Whole-number percentage, rounding half up (not banker's rounding).
+
+    Here with the figures so that a cell, the views, the export and the chart
+    all round a rate the same way."""
+    return int(math.floor(100 * x + 0.5 + 1e-9))
+
+
+
+@dataclass(frozen=True)
+class MetricCell:
+    """One publishable value. Banded cells have ``rate``/``mean``/``ci`` None."""
+
+    n: int
+    rate: float | None = None  # fraction
+    ci: tuple[float, float] | None = None  # Wilson 95%, fractions
+    mean: float | None = None
+    band: str | None = None
+    band_bounds: tuple[float, float] | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.rate is not None
+
+    def rate_text(self) -> str:
+        if self.rate is None:
+            return self.band or "—"
+        return f"{pct(self.rate)}%"
+
+    def ci_text(self) -> str:
+        if self.ci is None:
+            return ""
+        return f"95% CI {pct(self.ci[0])}–{pct(self.ci[1])}%"
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    key: str
+    label: str
+    scale_key: str
+    rate_name: str  # "burnout", "favourable", "yes"
+    org: MetricCell | None  # None: hidden at org level
+    vs_previous: stats.Change | None = None
+    vs_average: stats.Change | None = None
+    mean_vs_previous: stats.Change | None = None
+    # For small groups: pooled rate over the last up-to-4 rounds incl. this one.
+    rolling: float | None = None
+    rolling_rounds: int = 0
+    small: bool = False
+
+    @property
+    def is_burnout(self) -> bool:
+        return self.scale_key == "burnout5"
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team: str
+    invited: int
+    respondents: int
+    response_pct: int | None
+    cells: tuple[tuple[str, MetricCell | None], ...]  # (question key, cell)
+    burnout_vs_previous: stats.Change | None = None
+    burnout_rolling: float | None = None
+
+    def cell(self, key: str) -> MetricCell | None:
+        return dict(self.cells).get(key)
+
+
+@dataclass(frozen=True)
+class Alert:
+    team: str  # privacy.TOTAL_LABEL for the organisation
+    text: str
+    change: stats.Change
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    theme: str
+    count: int
+    previous: int | None
+    delta: int | None
+    mean_sentiment: float | None
+
+
+@dataclass(frozen=True)
+class HiddenCell:
+    team: str
+    reason: str  # privacy.TOO_FEW / COMPLEMENT / EARLIER
+    text: str
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    round_number: int
+    label: str  # e.g. "R7 · Mar 3"
+    value: float | None  # fraction; None when hidden or banded
+    lo: float | None = None  # interval (exact) or band bounds (banded)
+    hi: float | None = None
+    band: str | None = None
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    key: str
+    label: str
+    rate_name: str
+    points: tuple[TrendPoint, ...]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Last up-to-12 rounds, oldest first. The burnout line (if any) comes first."""
+
+    lines: tuple[TrendLine, ...]
+    rounds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    respondents: int | None
+    invited: int
+    pct: int | None
+    text: str

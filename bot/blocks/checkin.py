@@ -1,0 +1,120 @@
+"""Block Kit for the clinician's check-in. Pure functions: data in, JSON out."""
+
+from __future__ import annotations
+
+import json
+
+from analytics.questions import Question
+from bot.blocks.kit import mrkdwn, plain
+from bot.i18n import t
+
+COMMENT_MAX = 1000
+CHECKIN_CALLBACK = "checkin"
+
+
+def prompt_blocks(lang: str, round_id: int, closes: str, min_n: int) -> tuple[list[dict], str]:
+    text = f"{t(lang, 'dm.title')}: {t(lang, 'dm.intro')}"
+    blocks = [
+        {"type": "header", "text": plain(t(lang, "dm.title"))},
+        {"type": "section", "text": mrkdwn(t(lang, "dm.intro"))},
+        {"type": "section", "text": mrkdwn(t(lang, "dm.anonymous", min_n=min_n))},
+        {"type": "context", "elements": [mrkdwn(t(lang, "dm.more") + " " + t(lang, "dm.closes", closes=closes))]},
+        {
+            "type": "actions",
+            "block_id": "checkin_actions",
+            "elements": [
+                {"type": "button", "action_id": "start_checkin", "style": "primary",
+                 "text": plain(t(lang, "dm.start")), "value": str(round_id)},
+                {"type": "button", "action_id": "privacy_info",
+                 "text": plain(t(lang, "dm.how")), "value": str(round_id)},
+            ],
+        },
+    ]
+    return blocks, text
+
+
+def recorded_blocks(lang: str) -> tuple[list[dict], str]:
+    msg = t(lang, "dm.recorded")
+    return [{"type": "section", "text": mrkdwn(msg)}], msg
+
+
+def reminder_blocks(lang: str, round_id: int, closes: str) -> tuple[list[dict], str]:
+    msg = t(lang, "dm.reminder", closes=closes)
+    return [
+        {"type": "section", "text": mrkdwn(msg)},
+        {"type": "actions", "block_id": "checkin_actions", "elements": [
+            {"type": "button", "action_id": "start_checkin", "style": "primary",
+             "text": plain(t(lang, "dm.start")), "value": str(round_id)}]},
+    ], msg
+
+
+def _options(q: Question, lang: str) -> list[dict]:
+    sk = q.scale_key
+    if sk == "burnout5":
+        labels = {v: t(lang, f"scale.burnout5_short.{v}") for v in q.scale.values}
+    elif sk == "likelihood11":
+        labels = {v: str(v) for v in q.scale.values}
+    else:
+        labels = {v: t(lang, f"scale.{sk}.{v}") for v in q.scale.values}
+    return [{"text": plain(labels[v][:75]), "value": str(v)} for v in q.scale.values]
+
+
+def question_block(q: Question, lang: str) -> list[dict]:
+    blocks: list[dict] = []
+    if q.scale_key == "burnout5":
+        full = "\n".join(f"{v}. {t(lang, f'scale.burnout5.{v}')}" for v in q.scale.values)
+        blocks.append({"type": "context", "elements": [mrkdwn(full)]})
+    if q.scale_key == "likelihood11":
+        element = {"type": "static_select", "action_id": "answer",
+                   "placeholder": plain(f"{t(lang, 'scale.likelihood11.low')} … {t(lang, 'scale.likelihood11.high')}"),
+                   "options": _options(q, lang)}
+    else:
+        element = {"type": "radio_buttons", "action_id": "answer", "options": _options(q, lang)}
+    blocks.append({"type": "input", "block_id": f"q_{q.key}", "label": plain(q.text(lang)[:2000]),
+                   "element": element})
+    return blocks
+
+
+def checkin_modal(lang: str, questions: list[Question], meta: dict) -> dict:
+    blocks: list[dict] = [{"type": "section", "text": mrkdwn(t(lang, "modal.intro"))}]
+    for q in questions:
+        blocks += question_block(q, lang)
+    blocks.append({
+        "type": "input", "block_id": "comment", "optional": True,
+        "label": plain(t(lang, "modal.comment_label")),
+        "hint": plain(t(lang, "modal.comment_hint")[:150]),
+        "element": {"type": "plain_text_input", "action_id": "answer", "multiline": True,
+                    "max_length": COMMENT_MAX},
+    })
+    return {
+        "type": "modal", "callback_id": CHECKIN_CALLBACK,
+        "title": plain(t(lang, "modal.title")[:24]), "submit": plain(t(lang, "modal.submit")),
+        "close": plain(t(lang, "modal.cancel")), "private_metadata": json.dumps(meta),
+        "blocks": blocks,
+    }
+
+
+def message_modal(title: str, body: str, close: str = "Close") -> dict:
+    return {"type": "modal", "title": plain(title[:24]), "close": plain(close[:24]),
+            "blocks": [{"type": "section", "text": mrkdwn(body)}]}
+
+
+def thanks_modal(lang: str, resources: str | None) -> dict:
+    view = message_modal(t(lang, "thanks.title"), t(lang, "thanks.body"), t(lang, "thanks.close"))
+    if resources:
+        view["blocks"] += [{"type": "divider"},
+                           {"type": "section", "text": mrkdwn(t(lang, "thanks.support_header"))},
+                           {"type": "section", "text": mrkdwn(resources)}]
+    return view
+
+
+def refusal_modal(lang: str, reason: str) -> dict:
+    return message_modal(t(lang, "refuse.title"), t(lang, f"refuse.{reason}"), t(lang, "thanks.close"))
+
+
+def privacy_modal(lang: str, batch: int, min_n: int, min_comments: int) -> dict:
+    return message_modal(
+        t(lang, "privacy.title"),
+        t(lang, "privacy.body", batch=batch, min_n=min_n, min_comments=min_comments),
+        t(lang, "thanks.close"),
+    )

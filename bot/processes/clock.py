@@ -1,0 +1,167 @@
+"""`candor clock`: the scheduler process.
+
+APScheduler 3 with an in-memory job store (never shared between processes);
+the lease decides which process may act. Jobs:
+- lease: renew the lease (a few times per lease period);
+- a delivery thread sends invitations and reminders as they fall due;
+- lifecycle: close rounds whose window ended, open scheduled rounds, queue
+  reminders (every 15 s);
+- housekeeping: daily retention purge.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from analytics import calendar
+from bot.context import Candor
+from bot.services import ballots, operations, outbox, schedule
+from bot.services.errors import ServiceError
+from storage import rounds as round_rows
+from storage import workspaces
+from storage.lease import ClockLease
+
+log = logging.getLogger("candor.clock")
+
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+
+class Clock:
+    def __init__(self, c: Candor, tick_seconds: float = 1.0, lease_ttl: float = 20.0):
+        self.c = c
+        self.lease = ClockLease(c.db, c.now, ttl=lease_ttl)
+        self.tick_seconds = tick_seconds
+        self.holding = False
+        self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- jobs ----------------------------------------------------------------
+    def hold(self) -> bool:
+        """Take or renew the lease; on taking it, recover what a previous
+        holder left mid-send."""
+        was = self.holding
+        try:
+            self.holding = self.lease.acquire()
+        except Exception:
+            log.exception("lease check failed")
+            self.holding = False
+        if self.holding and not was:
+            log.info("clock lease acquired (%s, previous holder %s)", self.lease.holder,
+                     self.lease.previous)
+            # A dead holder's rows can be checked at once; an expired one may
+            # still be finishing a send, so only its older rows are touched now
+            # (the lifecycle job checks the rest a minute later).
+            fresh = self.lease.previous in ("dead", "new")
+            with self._lock:
+                outbox.recover_orphans(
+                    self.c, older_than=None if fresh else timedelta(seconds=60))
+        return self.holding
+
+    def deliver(self) -> int:
+        """Send everything due now, in small batches, while holding the lease."""
+        sent = 0
+        while self.holding or self.hold():
+            with self._lock:  # per batch, so recovery can get a word in
+                res = outbox.deliver_due(self.c, limit=50)
+            if not res:
+                break
+            sent += sum(res.values())
+        return sent
+
+    def _deliver_loop(self) -> None:
+        # A thread, not an interval job: a fan-out can take minutes and must
+        # not pile up overlapping runs. The heartbeat job keeps the lease.
+        while not self._stop.is_set():
+            try:
+                worked = self.deliver() if self.holding else 0
+            except Exception:
+                log.exception("delivery pass failed")
+                worked = 0
+            if not worked:
+                self._stop.wait(self.tick_seconds)
+
+    def lifecycle(self) -> None:
+        if not self.hold():
+            return
+        self.close_due()
+        schedule.run_due(self.c)
+        # Not while this process is itself mid-batch; next time, then.
+        if self._lock.acquire(blocking=False):
+            try:
+                outbox.recover_orphans(self.c, older_than=timedelta(seconds=60))
+            finally:
+                self._lock.release()
+
+    def sync_schedules(self) -> None:
+        """Rebuild each workspace's CronTrigger job from the database, so a
+        schedule change takes effect within a minute without a restart."""
+        with self.c.db.session() as s:
+            wanted = {f"open:{w.team_id}": w for w in workspaces.all_workspaces(s)}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("open:") and job.id not in wanted:
+                job.remove()
+        for job_id, ws in wanted.items():
+            trig = calendar.cron_for(ws)
+            existing = self.scheduler.get_job(job_id)
+            if trig is None:
+                if existing:
+                    existing.remove()
+                continue
+            if existing is not None and str(existing.trigger) == str(trig):
+                continue
+            self.scheduler.add_job(self.open_for, trig, args=[ws.team_id], id=job_id,
+                                   replace_existing=True, misfire_grace_time=6 * 3600,
+                                   coalesce=True)
+
+    def open_for(self, team_id: str) -> None:
+        if not self.hold():
+            return
+        day = calendar.next_send_day_on_fire(self.c.now())
+        schedule.open_scheduled(self.c, team_id, day)
+
+    def close_due(self) -> list[int]:
+        now = self.c.now()
+        with self.c.db.session() as s:
+            due = round_rows.due_to_close(s, now)
+        closed = []
+        for rid, team in due:
+            try:
+                ballots.close_round(self.c, team, rid)
+                closed.append(rid)
+            except ServiceError:
+                pass
+        return closed
+
+    def housekeeping(self) -> None:
+        if not self.hold():
+            return
+        operations.purge(self.c)
+
+    # -- running -------------------------------------------------------------
+    def start(self) -> None:
+        sched = self.scheduler
+        self.hold()
+        sched.add_job(self.hold, "interval", seconds=max(1.0, self.lease.ttl / 4), id="lease")
+        sched.add_job(self.lifecycle, "interval", seconds=15, id="lifecycle")
+        sched.add_job(self.sync_schedules, "interval", seconds=30, id="sync",
+                      next_run_time=self.c.now().replace(tzinfo=UTC))
+        sched.add_job(self.housekeeping, "interval", hours=24, id="housekeeping")
+        sched.start()
+        self._thread = threading.Thread(target=self._deliver_loop, name="deliver", daemon=True)
+        self._thread.start()
+        log.info("clock started")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self.holding:
+            self.lease.release()

@@ -1,0 +1,77 @@
+"""A whole candor on loopback: the real app behind a real HTTP server, talking
+to the project's fake Slack. Used by `candor demo` and the end-to-end tests,
+so both run the production code paths."""
+
+from __future__ import annotations
+
+import threading
+
+from analytics.thresholds import DEFAULT_MIN_SCORE_N
+from bot.app import create_app
+from bot.config import Settings, load_settings
+from bot.context import Candor
+from bot.processes.clock import Clock
+from bot.processes.web import make_wsgi
+from storage.db import Database
+
+SIGNING_SECRET = "fake-signing-secret-0123456789abcdef"
+
+
+class LocalStack:
+    def __init__(self, database_url: str, fake, *, secret_key: str = "s" * 40,
+                 admins: str = "", ballot_batch: int = DEFAULT_MIN_SCORE_N, db: Database | None = None,
+                 **settings_overrides):
+        from bot.testing.fakeslack import SlackSender
+
+        self.fake = fake
+        self.settings: Settings = load_settings(
+            SLACK_BOT_TOKEN=fake.bot_token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
+            DATABASE_URL=database_url, CANDOR_SECRET_KEY=secret_key, CANDOR_ADMINS=admins,
+            CANDOR_BALLOT_BATCH=ballot_batch, **settings_overrides,
+        )
+        self.candor = Candor.build(self.settings, db=db)
+        self.app = create_app(self.candor)
+        self.wsgi = make_wsgi(self.app, self.candor.db)
+        self._server = None
+        self._thread = None
+        self.clock: Clock | None = None
+        self.sender: SlackSender | None = None
+
+    def start(self, with_clock: bool = False) -> LocalStack:
+        from waitress.server import create_server
+
+        from bot.testing.fakeslack import SlackSender
+
+        self._server = create_server(self.wsgi, host="127.0.0.1", port=0, threads=8,
+                                     ident="candor-test")
+        self._thread = threading.Thread(target=self._server.run, daemon=True, name="candor-web")
+        self._thread.start()
+        self.sender = SlackSender(f"{self.url}/slack/events", SIGNING_SECRET, self.fake)
+        if with_clock:
+            self.start_clock()
+        return self
+
+    def start_clock(self, tick: float = 0.2) -> Clock:
+        self.clock = Clock(self.candor, tick_seconds=tick)
+        self.clock.start()
+        return self.clock
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.effective_port}"
+
+    def stop(self) -> None:
+        if self.clock:
+            self.clock.stop()
+        if self._server is not None:
+            self._server.close()
+        # Let listeners still working after their ack finish before Slack goes.
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
+        self.candor.db.dispose()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

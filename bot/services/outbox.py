@@ -1,0 +1,180 @@
+"""The durable outbox: pending -> sending -> sent | failed.
+
+Every invitation is a row before anything is sent. A row is claimed with a
+conditional UPDATE (so two senders can never both claim it), sent to the
+user's ID (no conversations.open), then marked sent with the message ts.
+After a crash, rows stuck in "sending" are checked against the DM's history
+(the message carries the delivery id in its metadata) before any re-send.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError
+
+from analytics.thresholds import DEFAULT_MIN_SCORE_N
+from bot.blocks.checkin import prompt_blocks, reminder_blocks
+from bot.context import Candor, epoch
+from bot.i18n import lang_for
+from bot.slackapi.directory import pages
+from storage import outbox as outbox_rows
+from storage import rounds as round_rows
+from storage import workspaces
+from storage.models import Delivery
+
+log = logging.getLogger("candor.delivery")
+
+MAX_ATTEMPTS = 5
+EVENT_TYPE = "candor_invite"
+# Errors that no retry will fix.
+PERMANENT = {"user_not_found", "account_inactive", "channel_not_found", "cannot_dm_bot",
+             "user_disabled", "is_archived", "invalid_auth", "not_authed", "missing_scope"}
+
+
+def due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
+    """Ids of invitations due now, oldest first. Nothing is claimed yet."""
+    with c.db.session() as s:
+        return outbox_rows.due_ids(s, c.now(), limit, team_id)
+
+
+def claim(c: Candor, delivery_id: int) -> bool:
+    """pending -> sending, atomically: of two senders only one wins a row. Done
+    just before the send, so a crash leaves at most one row per worker in
+    "sending" for recovery to check."""
+    with c.db.session() as s:
+        return outbox_rows.claim(s, delivery_id, c.now())
+
+
+def _content(s, d: Delivery) -> tuple[list[dict], str]:
+    rnd = round_rows.by_id(s, d.round_id)
+    ws = workspaces.get(s, d.team_id)
+    person = workspaces.person(s, d.team_id, d.user_id)
+    lang = lang_for(person.locale if person else None)
+    closes = f"{rnd.closes_at:%A %d %B, %H:%M} UTC"
+    if d.kind == "reminder":
+        return reminder_blocks(lang, rnd.id, closes)
+    return prompt_blocks(lang, rnd.id, closes, ws.min_score_n if ws else DEFAULT_MIN_SCORE_N)
+
+
+def claim_and_send(c: Candor, delivery_id: int) -> str:
+    return send_one(c, delivery_id) if claim(c, delivery_id) else "skipped"
+
+
+def send_one(c: Candor, delivery_id: int) -> str:
+    """Send one claimed ("sending") invitation or reminder."""
+    with c.db.session() as s:
+        d = outbox_rows.by_id(s, delivery_id)
+        if d is None or d.status != "sending":
+            return "skipped"
+        if d.kind == "reminder" and _answered(c, s, d):
+            # Decided by the participation token alone; no answer is looked at.
+            # The row ends exactly like a sent reminder ("done", no ts), so the
+            # outbox never records who had answered.
+            outbox_rows.mark_done(s, d.id)
+            return "done"
+        blocks, text = _content(s, d)
+    # Only the Slack call is in doubt from here: it may have posted even if
+    # the reply never came.
+    try:
+        resp = (c.poster or c.client).chat_postMessage(
+            channel=d.user_id, text=text, blocks=blocks,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery": d.id}},
+        )
+    except SlackApiError as e:
+        err = str(e.response.get("error") or e.response.status_code)
+        if e.response.status_code >= 500:
+            return _uncertain(c, d, f"HTTP {e.response.status_code}")
+        return _failed(c, d, err, permanent=err in PERMANENT)
+    except Exception as e:  # timeouts and connection errors: did it arrive?
+        return _uncertain(c, d, type(e).__name__)
+    with c.db.session() as s:
+        if d.kind == "reminder":  # indistinguishable from a reminder not needed
+            outbox_rows.mark_done(s, d.id)
+        else:
+            outbox_rows.mark_sent(s, d.id, resp.get("channel"), resp.get("ts"))
+    return "sent"
+
+
+def _answered(c: Candor, s, d: Delivery) -> bool:
+    rnd = round_rows.by_id(s, d.round_id)
+    return rnd is None or rnd.status != "open" or c.box.has_answered(s, rnd, d.user_id)
+
+
+def _uncertain(c: Candor, d: Delivery, err: str) -> str:
+    """A 5xx or timeout may have come after Slack posted the message (or while
+    it still is). Don't guess: the row stays "sending" and recovery checks the
+    DM's history once it has had time to settle, before any re-send."""
+    with c.db.session() as s:
+        outbox_rows.mark_unconfirmed(s, d.id, f"unconfirmed: {err}", c.now())
+    log.warning("delivery %s unconfirmed (%s); will check the DM before retrying", d.id, err)
+    return "uncertain"
+
+
+def _failed(c: Candor, d: Delivery, err: str, permanent: bool) -> str:
+    final = permanent or d.attempts >= MAX_ATTEMPTS
+    with c.db.session() as s:
+        outbox_rows.mark_failed_or_retry(
+            s, d.id, err, final=final,
+            retry_at=c.now() + timedelta(seconds=min(300, 5 * 2 ** d.attempts)))
+    log.warning("delivery %s %s: %s", d.id, "failed" if final else "will retry", err)
+    return "failed" if final else "retry"
+
+
+def deliver_due(c: Candor, workers: int = 4, limit: int = 500, team_id: str | None = None) -> dict:
+    """Send what is due. Bounded concurrency; the pacer spaces the calls."""
+    ids = due(c, limit, team_id)
+    if not ids:
+        return {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as ex:
+        return dict(Counter(ex.map(lambda i: claim_and_send(c, i), ids)))
+
+
+def recover_orphans(c: Candor, older_than: timedelta | None = None) -> dict:
+    """Rows left in "sending" by a process that died (or by a send whose
+    outcome was unknown). Look for the message in the DM before sending again:
+    kill -9 must neither lose nor double."""
+    with c.db.session() as s:
+        rows = outbox_rows.sending_rows(
+            s, None if older_than is None else c.now() - older_than)
+    out = {"found": 0, "requeued": 0, "failed": 0, "unchecked": 0}
+    for d in rows:
+        try:
+            ts = _find_in_dm(c, d)
+        except Exception:
+            out["unchecked"] += 1  # stays "sending"; checked again next time
+            continue
+        with c.db.session() as s:
+            if ts:
+                outbox_rows.mark_found(s, d, *ts)
+                out["found"] += 1
+            elif d.attempts >= MAX_ATTEMPTS:
+                outbox_rows.give_up(s, d.id)
+                out["failed"] += 1
+            else:
+                outbox_rows.requeue(s, d.id)
+                out["requeued"] += 1
+    if rows:
+        log.info("recovered deliveries after a restart: %s", out)
+    return out
+
+
+def _find_in_dm(c: Candor, d: Delivery) -> tuple[str, str] | None:
+    try:
+        channel = d.channel or c.client.conversations_open(users=d.user_id)["channel"]["id"]
+        with c.db.session() as s:
+            opened = round_rows.by_id(s, d.round_id).opened_at
+        for m in pages(c.client.conversations_history, "messages", channel=channel,
+                       oldest=str(epoch(opened) - 86400), include_all_metadata=True):
+            md = m.get("metadata") or {}
+            if md.get("event_type") == EVENT_TYPE and \
+                    (md.get("event_payload") or {}).get("delivery") == d.id:
+                return channel, m["ts"]
+        return None
+    except SlackApiError as e:
+        log.warning("could not check DM history for delivery %s: %s", d.id,
+                    e.response.get("error"))
+        raise

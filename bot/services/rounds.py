@@ -1,0 +1,128 @@
+"""Rounds: open one (inviting the audience), and report status. Closing is
+`ballots.close_round`: a round closes when its ballot box does."""
+
+from __future__ import annotations
+
+import logging
+
+from analytics.calendar import NowPlan, describe, next_send_day
+from analytics.privacy import band
+from analytics.questions import pick_for_round
+from bot.context import Candor
+from bot.services import ballots, people
+from bot.services.errors import ServiceError
+from storage import rounds as round_rows
+from storage import workspaces
+from storage.keys import new_round_salt
+from storage.lease import ClockLease
+from storage.models import Delivery, Round
+
+log = logging.getLogger("candor.services")
+
+
+def _check_can_open(c: Candor, team_id: str) -> None:
+    with c.db.session() as s:
+        workspaces.ensure(s, team_id)
+        if round_rows.open_round(s, team_id) is not None:
+            raise ServiceError("A round is already open. Close it with `/candor close now` first.")
+        if not workspaces.audiences(s, team_id):
+            raise ServiceError("There is no audience yet. Add one with `/candor audience add #channel`.")
+
+
+def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = None) -> Round:
+    """Open a round and queue one invitation (and one reminder) per audience member.
+
+    `plan` (see analytics.calendar) gives each person's send and reminder
+    times in UTC, from their own time zone; without one, everyone is due now.
+    """
+    _check_can_open(c, team_id)
+    roster = people.refresh_roster(c, team_id)
+    invite = people.audience(c, team_id, roster)
+    if not invite:
+        raise ServiceError("Nobody to invite: the audience channels have no active people "
+                           "(bots, deleted and paused people are never invited).")
+    now = c.now()
+    with c.db.session() as s:
+        ws = workspaces.require(s, team_id)
+        if round_rows.open_round(s, team_id) is not None:
+            raise ServiceError("A round is already open.")
+        plan = plan or NowPlan(now, ws.window_days)
+        number = round_rows.next_number(s, team_id)
+        qs = pick_for_round(workspaces.questions(s, team_id), number, ws.max_questions)
+        times = {uid: plan.times(roster[uid].tz or ws.default_tz) for uid in invite}
+        rnd = Round(team_id=team_id, number=number, status="open", opened_at=now,
+                    closes_at=max(t.closes for t in times.values()), schedule_key=schedule_key,
+                    salt=new_round_salt(), question_keys=[q.key for q in qs],
+                    invited=len(invite), published=[])
+        invitations: list[Delivery] = []
+        teams: dict[str, int] = {}
+        for uid, label in invite.items():
+            tm = times[uid]
+            invitations.append(Delivery(team_id=team_id, user_id=uid, team_label=label,
+                                        kind="prompt", status="pending", send_after=tm.send,
+                                        attempts=0))
+            if ws.reminder_on and tm.remind is not None:
+                invitations.append(Delivery(team_id=team_id, user_id=uid, team_label=label,
+                                            kind="reminder", status="pending",
+                                            send_after=tm.remind, attempts=0))
+            teams[label] = teams.get(label, 0) + 1
+        round_rows.add(s, rnd, invitations, teams)
+    log.info("round %s opened with %s invitations", rnd.number, len(invite))
+    return rnd
+
+
+def send_now(c: Candor, team_id: str) -> str:
+    rnd = open_round(c, team_id)
+    return (f"Round {rnd.number} is open: {rnd.invited} people will get a check-in by DM "
+            f"in the next few moments. It closes {rnd.closes_at:%A %d %B at %H:%M} UTC. "
+            "See progress with `/candor status`.")
+
+
+def close_now(c: Candor, team_id: str) -> str:
+    rnd = ballots.close_round(c, team_id)
+    return (f"Round {rnd.number} is closed. No more answers are accepted, and its sealed "
+            "ballots have been opened into results.")
+
+
+# -- status ----------------------------------------------------------------------
+
+def _open_round_lines(s, rnd: Round) -> list[str]:
+    answered = round_rows.participation_count(s, rnd.id)
+    prog = round_rows.delivery_progress(s, rnd.id)
+    failed = prog.get("failed", 0)
+    waiting = prog.get("pending", 0) + prog.get("sending", 0)
+    lines = [
+        f"*Round {rnd.number} is open* (since {rnd.opened_at:%Y-%m-%d}, closes "
+        f"{rnd.closes_at:%Y-%m-%d %H:%M} UTC).",
+        f"Invited: {rnd.invited}. Delivered: {prog.get('sent', 0)}, waiting: {waiting}, "
+        f"failed: {failed}.",
+        # Exact counts while a round is open would let anyone watching
+        # who clicked when work out who answered; a band does not.
+        f"Responses so far: {band(answered)} (shown as a band while the round is open).",
+    ]
+    if failed:
+        lines.append("Failed deliveries: " + "; ".join(
+            f"{n}× {e}" for e, n in round_rows.delivery_failures(s, rnd.id)))
+    return lines
+
+
+def status_text(c: Candor, team_id: str) -> str:
+    with c.db.session() as s:
+        ws = workspaces.ensure(s, team_id)
+        rnd = round_rows.open_round(s, team_id)
+        if rnd is None:
+            last = round_rows.last(s, team_id)
+            lines = ["*No round is open.*" + (
+                f" The last one (round {last.number}) closed {last.closed_at:%Y-%m-%d}."
+                if last else "")]
+        else:
+            lines = _open_round_lines(s, rnd)
+        if ws.digest_channel is None:
+            lines.append("No digest channel yet: `/candor digest channel #channel`.")
+        day = next_send_day(ws, c.now())
+        lines.append(f"*Schedule:* {describe(ws)}." + (
+            f" Next round: {day:%A %d %B %Y}." if day else ""))
+    if not ClockLease(c.db, c.now).holder_alive():
+        lines.append(":warning: No clock process is running, so nothing is being sent. "
+                     "Start `candor clock` (see the README's deploy section).")
+    return "\n".join(lines)

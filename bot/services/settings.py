@@ -1,0 +1,254 @@
+"""Workspace settings: schedule, questions, privacy and support resources.
+
+The `/candor` commands and the admin modals share these setters, so both
+paths validate the same way. Every setter touches one workspace's rows only.
+A refusal is an `Invalid` whose message says what was wrong and shows the
+correct usage; the listener shows it ephemerally (or next to a modal field).
+"""
+
+from __future__ import annotations
+
+import re
+
+from analytics.calendar import EVERY, WEEKDAYS, describe, next_send_day
+from analytics.scoring import CUSTOM_SCALES
+from analytics.thresholds import (
+    DEFAULT_MIN_COMMENT_N,
+    DEFAULT_MIN_SCORE_N,
+    MAX_THRESHOLD,
+    MIN_SCORE_FLOOR,
+)
+from bot.blocks import admin as blocks
+from bot.commands import MAX_QUESTIONS, USAGE, WINDOW_DAYS, normal_time
+from bot.context import Candor
+from bot.services.errors import Invalid
+from storage import workspaces
+from storage.models import QuestionRow
+
+MAX_BANK = 40  # keeps the questions modal inside Slack's 100-block limit
+QUESTION_MAX = 150  # the check-in modal shows a question as an input label (150 chars)
+RESOURCES_MAX = 1500
+THEME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+DEFAULT_RESOURCES = (
+    "If you are in the US, you can call or text *988* (the 988 Suicide & Crisis Lifeline) "
+    "any time, or chat at 988lifeline.org. Your organisation's Employee Assistance Program "
+    "(EAP) is confidential too — ask HR for its number, or see your benefits guide."
+)
+
+
+def resources_text(ws) -> str:
+    """The support text shown after a hard burnout answer: the admin's, or the default."""
+    return (ws.resources_text or "").strip() or DEFAULT_RESOURCES
+
+
+def modal_for(c: Candor, team: str, which: str) -> dict:
+    """The settings modal behind a command or an App Home button."""
+    with c.db.session() as s:
+        ws = workspaces.ensure(s, team)
+        match which:
+            case "questions":
+                return blocks.questions_modal(workspaces.question_rows(s, team), ws.max_questions)
+            case "resources":
+                return blocks.resources_modal(ws.resources_text, resources_text(ws))
+            case "privacy":
+                return blocks.thresholds_modal(ws.min_score_n, ws.min_comment_n)
+            case "schedule":
+                return blocks.schedule_modal(ws.schedule_every, ws.schedule_weekday,
+                                            ws.schedule_time, ws.window_days, ws.reminder_on)
+    raise ValueError(which)
+
+
+# -- schedule ------------------------------------------------------------------
+
+def schedule_text(c, team: str) -> str:
+    with c.db.session() as s:
+        ws = workspaces.ensure(s, team)
+        day = next_send_day(ws, c.now())
+        text = describe(ws)
+    nxt = f"*Next round:* {day:%A %d %B %Y}" if day else "*Next round:* none scheduled"
+    return (f"*Schedule:* {text}.\n{nxt}.\nChange it with {USAGE['schedule']}.")
+
+
+def set_schedule(c, team: str, every: str | None, weekday: int | None, hhmm: str | None) -> str:
+    if every is not None:
+        if every not in EVERY:
+            raise Invalid("How often must be weekly, biweekly or monthly.", "every", USAGE["schedule"])
+        if weekday is None or not 0 <= weekday < len(WEEKDAYS):
+            raise Invalid("Pick a weekday (Monday–Friday).", "weekday", USAGE["schedule"])
+        hhmm = normal_time(hhmm or "")
+        if hhmm is None:
+            raise Invalid("Pick a time like 09:30 (24-hour).", "time", USAGE["schedule"])
+    with c.db.session() as s:
+        ws = workspaces.update(s, team, schedule_every=every, schedule_weekday=weekday,
+                               schedule_time=hhmm, schedule_anchor=None)
+        if every == "biweekly":
+            # Every other week counts from the first occurrence from now on.
+            workspaces.update(s, team, schedule_anchor=next_send_day(ws, c.now()).isoformat())
+    if every is None:
+        return "Scheduled rounds are off. Send a round yourself with `/candor send now`.\n" \
+            + schedule_text(c, team)
+    return "Saved. " + schedule_text(c, team)
+
+
+def set_window(c, team: str, days: int) -> str:
+    lo, hi = WINDOW_DAYS
+    if not isinstance(days, int) or not lo <= days <= hi:
+        raise Invalid(f"The window must be from {lo} to {hi} days.", "window", USAGE["schedule"])
+    with c.db.session() as s:
+        every = workspaces.update(s, team, window_days=days).schedule_every
+    note = ""
+    if (every == "weekly" and days > 7) or (every == "biweekly" and days > 14):
+        note = " Note: a round still open when the next one is due is closed first."
+    return f"Each round now stays open {days} day{'s' if days != 1 else ''}.{note}"
+
+
+def set_reminder(c, team: str, on: bool) -> str:
+    with c.db.session() as s:
+        workspaces.update(s, team, reminder_on=on)
+    return ("Reminders are on: people who haven't answered get one gentle reminder mid-window."
+            if on else "Reminders are off: each person gets one invitation per round, nothing more.")
+
+
+# -- privacy -------------------------------------------------------------------
+
+PROTECTS_SCORES = ("Scores (averages and rates) are shown only for groups of at least this many "
+                   "respondents, so nobody can work out one person's answers from a small "
+                   "group's numbers.")
+PROTECTS_COMMENTS = ("Comments are shared only once at least this many people have answered the "
+                     "round. Wording and details can point to a person, so comments need a "
+                     "bigger crowd than scores.")
+
+
+def thresholds(c: Candor, team: str) -> tuple[int, int]:
+    """(score minimum, comment minimum) of this workspace."""
+    with c.db.session() as s:
+        ws = workspaces.ensure(s, team)
+        return ws.min_score_n, ws.min_comment_n
+
+
+def privacy_text(c, team: str) -> str:
+    n, m = thresholds(c, team)
+    return (f"*Privacy thresholds*\n"
+            f"• *Scores: {n}* or more respondents (default {DEFAULT_MIN_SCORE_N}, never below "
+            f"{MIN_SCORE_FLOOR}). "
+            f"{PROTECTS_SCORES}\n"
+            f"• *Comments: {m}* or more respondents (default {DEFAULT_MIN_COMMENT_N}, never "
+            f"below the score "
+            f"minimum). {PROTECTS_COMMENTS}\n"
+            f"Change with {USAGE['privacy']}.")
+
+
+def set_thresholds(c, team: str, scores: int | None = None, comments: int | None = None) -> str:
+    with c.db.session() as s:
+        ws = workspaces.ensure(s, team)
+        n = ws.min_score_n if scores is None else scores
+        m = ws.min_comment_n if comments is None else comments
+        if not MIN_SCORE_FLOOR <= n <= MAX_THRESHOLD:
+            raise Invalid(f"The score minimum must be from {MIN_SCORE_FLOOR} to {MAX_THRESHOLD}.",
+                          "scores", USAGE["privacy"])
+        if not n <= m <= MAX_THRESHOLD:
+            # Raising scores past comments would silently weaken nothing but
+            # surprise the admin; ask for the comment minimum to move first.
+            first = f" Raise the comment minimum first: `/candor privacy comments {n}`." \
+                if comments is None else ""
+            raise Invalid(f"The comment minimum ({m}) must be between the score minimum ({n}) "
+                          f"and {MAX_THRESHOLD}.{first}", "comments", USAGE["privacy"])
+        workspaces.update(s, team, min_score_n=n, min_comment_n=m)
+    return f"Saved. Scores need {n}+ respondents; comments need {m}+.\n" + privacy_text(c, team)
+
+
+# -- questions -----------------------------------------------------------------
+
+def questions_view(c, team: str, notice: str | None = None) -> dict:
+    with c.db.session() as s:
+        ws = workspaces.ensure(s, team)
+        return blocks.questions_modal(workspaces.question_rows(s, team), ws.max_questions, notice)
+
+
+def set_max_questions(c, team: str, n: int) -> str:
+    lo, hi = MAX_QUESTIONS
+    if not lo <= n <= hi:
+        raise Invalid(f"The maximum must be from {lo} to {hi}.", None, USAGE["questions"])
+    with c.db.session() as s:
+        workspaces.update(s, team, max_questions=n)
+    return (f"Each round now asks up to {n} questions: burnout and intent to stay always, "
+            f"plus {n - 2} that rotate through the other enabled questions.")
+
+
+def change_question(c, team: str, op: str, key: str) -> None:
+    """`enable`, `disable`, `up` or `down` one item of this workspace's bank."""
+    with c.db.session() as s:
+        workspaces.ensure(s, team)
+        bank = workspaces.question_rows(s, team)
+        i = next((n for n, q in enumerate(bank) if q.key == key), None)
+        if i is None:
+            raise Invalid("That question isn't in this workspace's bank any more.")
+        q = bank[i]
+        match op:
+            case "enable":
+                q.enabled = True
+            case "disable":
+                if q.required:
+                    raise Invalid(f"“{q.text_en[:60]}” is required: burnout and intent to stay "
+                                  "are asked every round, so they can't be disabled.")
+                q.enabled = False
+            case "up" | "down":
+                j = i - 1 if op == "up" else i + 1
+                if 0 <= j < len(bank):
+                    bank[i], bank[j] = bank[j], bank[i]
+                # Renumber so positions stay distinct even after custom additions.
+                for pos, row in enumerate(bank):
+                    row.position = pos
+            case _:
+                raise Invalid("I don't know that change.")
+
+
+def add_question(c, team: str, text_en: str | None, text_es: str | None, scale: str | None,
+                 theme: str | None) -> str:
+    """A custom, not-validated item; its key is returned."""
+    en = " ".join((text_en or "").split())
+    es = " ".join((text_es or "").split())
+    theme = (theme or "").strip().lower() or None
+    if len(en) < 5:
+        raise Invalid("Write the question in English (at least 5 characters).", "text_en")
+    if len(en) > QUESTION_MAX:
+        raise Invalid(f"Keep the question under {QUESTION_MAX} characters.", "text_en")
+    if len(es) > QUESTION_MAX:
+        raise Invalid(f"Keep the Spanish wording under {QUESTION_MAX} characters.", "text_es")
+    if scale not in CUSTOM_SCALES:
+        raise Invalid("Pick a scale: agreement, frequency, 0–10 likelihood or yes/no.", "scale")
+    if theme is not None and not THEME_RE.match(theme):
+        raise Invalid("A theme is one short word, like workload.", "theme")
+    with c.db.session() as s:
+        workspaces.ensure(s, team)
+        bank = workspaces.question_rows(s, team)
+        if len(bank) >= MAX_BANK:
+            raise Invalid(f"The bank holds at most {MAX_BANK} questions. Disable one you no "
+                          "longer need instead of adding more.", "text_en")
+        if any(q.text_en.casefold() == en.casefold() for q in bank):
+            raise Invalid("That question is already in the bank.", "text_en")
+        taken = {q.key for q in bank}
+        key = next(f"custom_{n}" for n in range(1, MAX_BANK + 2) if f"custom_{n}" not in taken)
+        source = "custom: written by a workspace admin; not validated"
+        if not es:
+            # No translation given: Spanish speakers see the English words, and
+            # the bank says so rather than pretending it was translated.
+            source += f"; {blocks.NO_SPANISH}"
+        workspaces.add_question(s, QuestionRow(team_id=team, key=key, scale=scale, text_en=en, text_es=es or en,
+                          theme=theme, required=False, validated=False, builtin=False,
+                          source=source, citation="", enabled=True,
+                          position=max((q.position for q in bank), default=-1) + 1))
+    return key
+
+
+# -- support resources ---------------------------------------------------------
+
+def set_resources(c, team: str, text: str | None) -> str:
+    clean = (text or "").strip()
+    if len(clean) > RESOURCES_MAX:
+        raise Invalid(f"Keep the resources under {RESOURCES_MAX} characters.", "text")
+    with c.db.session() as s:
+        # Empty means the default (988 / EAP).
+        return resources_text(workspaces.update(s, team, resources_text=clean or None))

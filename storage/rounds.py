@@ -1,0 +1,123 @@
+"""Round rows: opening, looking up, closing, invitations and the aggregates
+the digest is computed from. Every function is scoped to one workspace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Delivery, Participation, Round, TeamCount
+
+
+def open_round(s: Session, team_id: str) -> Round | None:
+    return s.scalar(select(Round).where(Round.team_id == team_id, Round.status == "open")
+                    .order_by(Round.number.desc()).limit(1))
+
+
+def get(s: Session, team_id: str, round_id: int) -> Round | None:
+    """A round only if it belongs to this workspace."""
+    r = s.get(Round, round_id)
+    return r if r is not None and r.team_id == team_id else None
+
+
+def by_id(s: Session, round_id: int) -> Round | None:
+    return s.get(Round, round_id)
+
+
+def closed(s: Session, team_id: str, limit: int = 12) -> list[Round]:
+    return list(s.scalars(select(Round).where(Round.team_id == team_id, Round.status == "closed")
+                          .order_by(Round.number.desc()).limit(limit)))
+
+
+def last(s: Session, team_id: str) -> Round | None:
+    return s.scalar(select(Round).where(Round.team_id == team_id)
+                    .order_by(Round.number.desc()).limit(1))
+
+
+def next_number(s: Session, team_id: str) -> int:
+    return (s.scalar(select(func.max(Round.number)).where(Round.team_id == team_id)) or 0) + 1
+
+
+def exists_for_schedule(s: Session, team_id: str, key: str) -> bool:
+    return s.scalar(select(Round.id).where(Round.team_id == team_id,
+                                           Round.schedule_key == key)) is not None
+
+
+def due_to_close(s: Session, now: datetime) -> list[tuple[int, str]]:
+    """(round id, team id) of every open round whose window has ended."""
+    return [(rid, team) for rid, team in s.execute(select(Round.id, Round.team_id).where(
+        Round.status == "open", Round.closes_at <= now))]
+
+
+def open_everywhere(s: Session) -> list[tuple[str, int]]:
+    """(team id, number) of every open round, in every workspace."""
+    return [(t, n) for t, n in s.execute(
+        select(Round.team_id, Round.number).where(Round.status == "open")
+        .order_by(Round.team_id, Round.number))]
+
+
+def add(s: Session, rnd: Round, invitations: list[Delivery], teams: dict[str, int]) -> Round:
+    """A new round with its invitations and its per-team invited counts."""
+    s.add(rnd)
+    s.flush()
+    for d in invitations:
+        d.round_id = rnd.id
+    s.add_all(invitations)
+    for label, n in teams.items():
+        s.add(TeamCount(team_id=rnd.team_id, round_id=rnd.id, team_label=label, invited=n,
+                        ballots=0))
+    return rnd
+
+
+def mark_closed(s: Session, round_id: int, now: datetime) -> bool:
+    """Open -> closed; False if another caller closed it first. Taking the row
+    first serialises with any ballot being cast right now."""
+    return bool(s.execute(update(Round).where(Round.id == round_id, Round.status == "open")
+                          .values(status="closed", closed_at=now)).rowcount)
+
+
+def drop_unsent(s: Session, round_id: int) -> None:
+    """At close: invitations not yet sent would only lead to a closed round, and
+    reminder rows go, so nothing in the outbox hints at who had answered."""
+    s.execute(update(Delivery).where(Delivery.round_id == round_id, Delivery.kind == "prompt",
+                                     Delivery.status == "pending")
+              .values(status="skipped", last_error="round closed before sending"))
+    s.execute(delete(Delivery).where(Delivery.round_id == round_id, Delivery.kind == "reminder"))
+
+
+def record_publication(s: Session, round_id: int, cells, now: datetime) -> None:
+    r = s.get(Round, round_id)
+    r.published = sorted(set(r.published or []) | set(cells))
+    r.published_at = r.published_at or now
+
+
+# -- invitations and progress ----------------------------------------------------
+
+def invitation(s: Session, round_id: int, user_id: str) -> Delivery | None:
+    return s.scalar(select(Delivery).where(Delivery.round_id == round_id,
+                                           Delivery.user_id == user_id,
+                                           Delivery.kind == "prompt"))
+
+
+def delivery_progress(s: Session, round_id: int) -> dict[str, int]:
+    rows = s.execute(select(Delivery.status, func.count()).where(
+        Delivery.round_id == round_id, Delivery.kind == "prompt").group_by(Delivery.status)).all()
+    return {status: n for status, n in rows}
+
+
+def delivery_failures(s: Session, round_id: int) -> list[tuple[str, int]]:
+    return [(e, n) for e, n in s.execute(select(Delivery.last_error, func.count()).where(
+        Delivery.round_id == round_id, Delivery.status == "failed")
+        .group_by(Delivery.last_error))]
+
+
+def participation_count(s: Session, round_id: int) -> int:
+    return s.scalar(select(func.count()).where(Participation.round_id == round_id)) or 0
+
+
+# -- aggregates ------------------------------------------------------------------
+
+def ballots_counted(s: Session, round_id: int) -> int:
+    return sum(s.scalars(select(TeamCount.ballots).where(TeamCount.round_id == round_id)))
