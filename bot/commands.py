@@ -68,9 +68,10 @@ GROUPS: tuple[Group, ...] = (
                         "`/candor questions max <n>`",),
           "`/candor questions` or `/candor questions max <n>` (3–10)"),
     Group("privacy", ("`/candor privacy` — show thresholds; `/candor privacy scores <n>`, "
-                      "`/candor privacy comments <n>`",),
-          "`/candor privacy`, `/candor privacy scores <n>` (3 or more) or "
-          "`/candor privacy comments <n>` (at least the score minimum)"),
+                      "`/candor privacy comments <n>`, `/candor privacy receipts on|off`",),
+          "`/candor privacy`, `/candor privacy scores <n>` (3 or more), "
+          "`/candor privacy comments <n>` (at least the score minimum) or "
+          "`/candor privacy receipts on|off` (mark the DM after a check-in; off by default)"),
     Group("resources", ("`/candor resources` — edit the support resources shown after a hard "
                         "answer",), "`/candor resources`"),
 )
@@ -215,6 +216,8 @@ def _questions(rest: list[str], low: list[str]) -> Command:
 def _privacy(rest: list[str], low: list[str]) -> Command:
     if not rest:
         return Command("privacy.show")
+    if low[0] == "receipts" and len(rest) == 2 and low[1] in ("on", "off"):
+        return Command("privacy.receipts", {"on": low[1] == "on"})
     if low[0] in ("scores", "comments") and len(rest) == 2:
         return Command(f"privacy.{low[0]}",
                        {"n": _int(rest[1], MIN_SCORE_FLOOR, MAX_THRESHOLD, "privacy",

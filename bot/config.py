@@ -7,8 +7,6 @@ from functools import cached_property
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from analytics.thresholds import DEFAULT_MIN_SCORE_N
-
 SLACK_DEFAULT_API = "https://slack.com/api/"
 
 
@@ -29,9 +27,6 @@ class Settings(BaseSettings):
     old_secret_keys: str = Field(default="", alias="CANDOR_OLD_SECRET_KEYS")
     admins_raw: str = Field(default="", alias="CANDOR_ADMINS")
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
-    # Sealed ballots are opened only once this many are pending (or at close).
-    ballot_batch: int = Field(default=DEFAULT_MIN_SCORE_N, alias="CANDOR_BALLOT_BATCH",
-                              ge=2, le=1000)
     # Raw (encrypted) comments are deleted this long after their round is published.
     retention_days: int = Field(default=180, alias="CANDOR_RETENTION_DAYS", ge=1, le=3650)
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")

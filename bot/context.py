@@ -56,7 +56,7 @@ class Candor:
             db=db or Database(settings.database_url),
             client=make_client(settings),
             keyring=keyring,
-            box=BallotBox(keyring, batch_min=settings.ballot_batch),
+            box=BallotBox(keyring),
             poster=make_client(settings, retry_unsafe=False),
             quick=make_client(settings, timeout=2, retries=False),
         )

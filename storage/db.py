@@ -56,23 +56,31 @@ class Database:
         except Exception:
             return False
 
-    def forget_free_space(self) -> None:
-        """After a round closes and is rewritten in random order, ask the
-        engine to drop what it still holds of the earlier (batch) order: the
-        SQLite WAL file, PostgreSQL's dead tuples. Best effort; never fails
-        the close."""
+    def forget_free_space(self) -> bool:
+        """After a round closes, ask the engine to drop what it still holds of
+        the sealed ballots and spent tickets: SQLite's WAL (truncated; freed
+        pages are already zeroed by secure_delete), PostgreSQL's dead tuples
+        (VACUUM FULL rewrites those two small tables into new files). Returns
+        whether that fully happened; never raises, so it never fails a close.
+        SQLite can't truncate while another connection reads: the clock
+        retries until it can (see `candor status`)."""
         try:
             if self.is_postgres:
                 with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                    for table in ("sealed_ballots", "participation", "responses", "comments"):
+                    for table in ("sealed_ballots", "participation"):
+                        c.execute(text(f"VACUUM FULL {table}"))
+                    for table in ("responses", "comments"):
                         c.execute(text(f"VACUUM {table}"))
-            elif ":memory:" not in self.url:
-                with self.engine.connect() as c:
-                    c.exec_driver_sql("PRAGMA busy_timeout=2000")
-                    c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                    c.exec_driver_sql("PRAGMA busy_timeout=30000")
+                return True
+            if ":memory:" in self.url:
+                return True
+            with self.engine.connect() as c:
+                c.exec_driver_sql("PRAGMA busy_timeout=2000")
+                busy, _, _ = c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                c.exec_driver_sql("PRAGMA busy_timeout=30000")
+            return busy == 0
         except Exception:
-            pass
+            return False
 
     def dispose(self) -> None:
         self.engine.dispose()

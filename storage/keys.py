@@ -1,23 +1,21 @@
 """Keys derived from CANDOR_SECRET_KEY.
 
 One master secret, several purpose-bound keys (HKDF with distinct `info`), so a
-leak of one derived key says nothing about another.
+leak of one derived key says nothing about another. Nothing here is keyed by a
+person: no key, however it leaks, lets anyone recompute who took part.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import os
 
 from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
-def _hkdf(master: str, info: bytes, salt: bytes | None = None) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(
+def _hkdf(master: str, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
         master.encode("utf-8")
     )
 
@@ -46,23 +44,8 @@ class Keyring:
             [self._fernet(self._master, p)] + [self._fernet(k, p) for k in self._retired]
         )
 
-    def participation_token(self, round_salt: bytes, round_id: int, user_id: str,
-                            master: str | None = None) -> str:
-        """Keyed hash of (round, user). The per-round key needs the round's salt,
-        which is destroyed when the round closes: after that, nobody holding the
-        master secret can recompute who took part."""
-        key = _hkdf(master or self._master, b"candor/participation/%d" % round_id, salt=round_salt)
-        return hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()
-
-    def participation_tokens(self, round_salt: bytes, round_id: int, user_id: str) -> list[str]:
-        """The token under the current key, then under each retired key: a key
-        change in the middle of a round must not let anyone answer twice."""
-        return [self.participation_token(round_salt, round_id, user_id, m)
-                for m in [self._master, *self._retired]]
-
-
-def new_round_salt() -> bytes:
-    return os.urandom(32)
+    def ticket_sealer(self) -> MultiFernet:
+        return self.sealer("ticket")
 
 
 def seal(sealer: MultiFernet, data: bytes, at: float) -> str:
@@ -73,3 +56,15 @@ def seal(sealer: MultiFernet, data: bytes, at: float) -> str:
 
 def unseal(sealer: MultiFernet, token: str) -> bytes:
     return sealer.decrypt(token.encode("ascii"))
+
+
+# Sealed plaintexts are padded to whole blocks of this size, so a ciphertext's
+# length says nothing about how long a comment was. Every ballot fits in one
+# (comments are capped at MAX_COMMENT_BYTES of JSON in storage.ballot_box).
+PAD_BLOCK = 4608
+
+
+def pad(data: bytes, block: int = PAD_BLOCK) -> bytes:
+    """JSON (or any text a JSON parser reads) padded with spaces, which
+    json.loads ignores, to a whole number of blocks."""
+    return data + b" " * (-len(data) % block)

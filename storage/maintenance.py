@@ -72,8 +72,7 @@ def purge_expired(s: Session, cutoff: datetime) -> dict[str, int]:
     - Invitations (deliveries) of those same rounds: who was invited is personal
       data and is no longer needed once the round is done.
     - For every closed round, whatever the age (belt and braces; closing
-      already does this): participation tokens, the round's salt, and reminder
-      rows, whose "skipped: already answered" would say who took part.
+      already does this): spent tickets, and reminder rows.
     - Responses and team counts (the aggregates) are never touched.
     """
     closed = select(Round.id).where(Round.status == "closed")
@@ -88,9 +87,6 @@ def purge_expired(s: Session, cutoff: datetime) -> dict[str, int]:
             delete(Participation).where(Participation.round_id.in_(closed))).rowcount,
         "reminder_rows": s.execute(delete(Delivery).where(
             Delivery.round_id.in_(closed), Delivery.kind == "reminder")).rowcount,
-        "salts": s.execute(update(Round).where(Round.status == "closed",
-                                               Round.salt.is_not(None))
-                           .values(salt=None)).rowcount,
     })
 
 
@@ -98,18 +94,6 @@ def purge_expired(s: Session, cutoff: datetime) -> dict[str, int]:
 
 def _scoped(q, model, team_id: str | None):
     return q.where(model.team_id == team_id) if team_id else q
-
-
-def salted_open_rounds(s: Session, team_id: str | None = None) -> list[Round]:
-    """Open rounds that still have the salt their participation tokens need."""
-    return list(s.scalars(_scoped(select(Round).where(Round.status == "open",
-                                                      Round.salt.is_not(None)),
-                                  Round, team_id)))
-
-
-def drop_participation(s: Session, round_id: int, tokens: list[str]) -> int:
-    return _n(s.execute(delete(Participation).where(
-        Participation.round_id == round_id, Participation.token.in_(tokens))).rowcount)
 
 
 def forget_person(s: Session, user_id: str, team_id: str | None = None) -> dict[str, int]:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Text,
@@ -63,6 +62,9 @@ class Workspace(Base):
     roster_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Biweekly schedules count weeks from this date.
     schedule_anchor: Mapped[str | None] = mapped_column(String(10))
+    # Edit the invitation DM to "recorded" after a submit. Off by default: the
+    # edit shows anyone with the workspace export who answered, and when.
+    dm_receipts: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Audience(Base):
@@ -128,8 +130,11 @@ class Round(Base):
     # The scheduled occurrence (e.g. "2026-11-24") this round was opened for;
     # unique, so a restarted or second clock can never open it twice.
     schedule_key: Mapped[str | None] = mapped_column(String(32))
-    # Key material for participation tokens; set to NULL when the round closes.
-    salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Closed with fewer than k ballots: they were destroyed unopened.
+    unopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the engine dropped what it held of the sealed ballots after close
+    # (SQLite WAL truncated, PostgreSQL tables rewritten); NULL until then.
+    scrubbed_at: Mapped[datetime | None] = mapped_column(DateTime)
     question_keys: Mapped[list] = mapped_column(JSON, default=list)
     invited: Mapped[int] = mapped_column(Integer, default=0)
     # Respondent count per team is written by the ballot box, never per ballot.
@@ -159,6 +164,9 @@ class Delivery(Base):
 
 
 class Participation(Base):
+    """Spent tickets: a hash of each ticket's nonce, and nothing that says
+    whose ticket it was. Deleted when the round closes."""
+
     __tablename__ = "participation"
     __table_args__ = NO_ROWID
     team_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -202,7 +210,8 @@ class Comment(Base):
 
 
 class TeamCount(Base):
-    """Ballots per team per round, added to batch by batch as ballots open."""
+    """Invitations and ballots per team per round, written at close; a team
+    with fewer than k ballots is counted under the merged label instead."""
 
     __tablename__ = "team_counts"
     team_id: Mapped[str] = mapped_column(String(32), index=True)

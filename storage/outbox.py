@@ -47,12 +47,6 @@ def mark_sent(s: Session, delivery_id: int, channel: str | None, ts: str | None)
     _set(s, delivery_id, status="sent", channel=channel, ts=ts, last_error=None)
 
 
-def mark_done(s: Session, delivery_id: int) -> None:
-    """A reminder's end, whether it was sent or not needed: no ts, no error,
-    so the row never tells which."""
-    _set(s, delivery_id, status="done", last_error=None)
-
-
 def mark_unconfirmed(s: Session, delivery_id: int, error: str, now: datetime) -> None:
     """Stays "sending"; `claimed_at` restarts the wait before recovery checks it."""
     _set(s, delivery_id, last_error=error[:200], claimed_at=now)
@@ -73,12 +67,9 @@ def sending_rows(s: Session, claimed_before: datetime | None = None) -> list[Del
 
 
 def mark_found(s: Session, d: Delivery, channel: str, ts: str) -> None:
-    """Recovery found the message in the DM: the row ends as if the send had
-    been confirmed (a reminder as "done", with no ts)."""
-    if d.kind == "reminder":
-        _set(s, d.id, status="done")
-    else:
-        _set(s, d.id, status="sent", channel=channel, ts=ts)
+    """Recovery found the message in the DM: the row ends exactly as if the
+    send had been confirmed, error cleared."""
+    mark_sent(s, d.id, channel, ts)
 
 
 def give_up(s: Session, delivery_id: int) -> None:

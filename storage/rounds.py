@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Delivery, Participation, Round, TeamCount
+from storage.models import Delivery, Round, TeamCount
 
 
 def open_round(s: Session, team_id: str) -> Round | None:
@@ -87,6 +87,21 @@ def drop_unsent(s: Session, round_id: int) -> None:
     s.execute(delete(Delivery).where(Delivery.round_id == round_id, Delivery.kind == "reminder"))
 
 
+def mark_unopened(s: Session, round_id: int, unopened: bool) -> None:
+    s.execute(update(Round).where(Round.id == round_id).values(unopened=unopened))
+
+
+def unscrubbed(s: Session) -> list[int]:
+    """Closed rounds whose sealed residue the engine hasn't dropped yet."""
+    return list(s.scalars(select(Round.id).where(Round.status == "closed",
+                                                 Round.scrubbed_at.is_(None))))
+
+
+def mark_scrubbed(s: Session, round_ids: list[int], now: datetime) -> None:
+    if round_ids:
+        s.execute(update(Round).where(Round.id.in_(round_ids)).values(scrubbed_at=now))
+
+
 def record_publication(s: Session, round_id: int, cells, now: datetime) -> None:
     r = s.get(Round, round_id)
     r.published = sorted(set(r.published or []) | set(cells))
@@ -111,10 +126,6 @@ def delivery_failures(s: Session, round_id: int) -> list[tuple[str, int]]:
     return [(e, n) for e, n in s.execute(select(Delivery.last_error, func.count()).where(
         Delivery.round_id == round_id, Delivery.status == "failed")
         .group_by(Delivery.last_error))]
-
-
-def participation_count(s: Session, round_id: int) -> int:
-    return s.scalar(select(func.count()).where(Participation.round_id == round_id)) or 0
 
 
 # -- aggregates ------------------------------------------------------------------

@@ -12,7 +12,9 @@ COMMENT_MAX = 1000
 CHECKIN_CALLBACK = "checkin"
 
 
-def prompt_blocks(lang: str, round_id: int, closes: str, min_n: int) -> tuple[list[dict], str]:
+def prompt_blocks(lang: str, ticket: str, closes: str, min_n: int) -> tuple[list[dict], str]:
+    """The invitation DM. Its Start button carries the one-time ticket, the
+    only place the ticket exists besides the modal it opens."""
     text = f"{t(lang, 'dm.title')}: {t(lang, 'dm.intro')}"
     blocks = [
         {"type": "header", "text": plain(t(lang, "dm.title"))},
@@ -24,9 +26,9 @@ def prompt_blocks(lang: str, round_id: int, closes: str, min_n: int) -> tuple[li
             "block_id": "checkin_actions",
             "elements": [
                 {"type": "button", "action_id": "start_checkin", "style": "primary",
-                 "text": plain(t(lang, "dm.start")), "value": str(round_id)},
+                 "text": plain(t(lang, "dm.start")), "value": ticket},
                 {"type": "button", "action_id": "privacy_info",
-                 "text": plain(t(lang, "dm.how")), "value": str(round_id)},
+                 "text": plain(t(lang, "dm.how"))},
             ],
         },
     ]
@@ -38,14 +40,18 @@ def recorded_blocks(lang: str) -> tuple[list[dict], str]:
     return [{"type": "section", "text": mrkdwn(msg)}], msg
 
 
-def reminder_blocks(lang: str, round_id: int, closes: str) -> tuple[list[dict], str]:
+def reminder_blocks(lang: str, closes: str) -> tuple[list[dict], str]:
+    """The same reminder for everyone invited. No button: a second ticket
+    would be a second vote, and candor can't know who has answered."""
     msg = t(lang, "dm.reminder", closes=closes)
-    return [
-        {"type": "section", "text": mrkdwn(msg)},
-        {"type": "actions", "block_id": "checkin_actions", "elements": [
-            {"type": "button", "action_id": "start_checkin", "style": "primary",
-             "text": plain(t(lang, "dm.start")), "value": str(round_id)}]},
-    ], msg
+    return [{"type": "section", "text": mrkdwn(msg)}], msg
+
+
+def when(lang: str, local) -> str:
+    """An aware datetime in the reader's zone, in their language."""
+    return t(lang, "date.when", weekday=t(lang, f"date.weekday.{local.weekday()}"),
+             day=local.day, month=t(lang, f"date.month.{local.month}"),
+             time=f"{local:%H:%M}")
 
 
 def _options(q: Question, lang: str) -> list[dict]:
@@ -99,12 +105,13 @@ def message_modal(title: str, body: str, close: str = "Close") -> dict:
             "blocks": [{"type": "section", "text": mrkdwn(body)}]}
 
 
-def thanks_modal(lang: str, resources: str | None) -> dict:
+def thanks_modal(lang: str, resources: str) -> dict:
+    """Everyone gets the same thanks, support resources included, so the
+    answer's size never hints at what was answered."""
     view = message_modal(t(lang, "thanks.title"), t(lang, "thanks.body"), t(lang, "thanks.close"))
-    if resources:
-        view["blocks"] += [{"type": "divider"},
-                           {"type": "section", "text": mrkdwn(t(lang, "thanks.support_header"))},
-                           {"type": "section", "text": mrkdwn(resources)}]
+    view["blocks"] += [{"type": "divider"},
+                       {"type": "section", "text": mrkdwn(t(lang, "thanks.support_header"))},
+                       {"type": "section", "text": mrkdwn(resources)}]
     return view
 
 
@@ -112,9 +119,9 @@ def refusal_modal(lang: str, reason: str) -> dict:
     return message_modal(t(lang, "refuse.title"), t(lang, f"refuse.{reason}"), t(lang, "thanks.close"))
 
 
-def privacy_modal(lang: str, batch: int, min_n: int, min_comments: int) -> dict:
+def privacy_modal(lang: str, min_n: int, min_comments: int) -> dict:
     return message_modal(
         t(lang, "privacy.title"),
-        t(lang, "privacy.body", batch=batch, min_n=min_n, min_comments=min_comments),
+        t(lang, "privacy.body", min_n=min_n, min_comments=min_comments),
         t(lang, "thanks.close"),
     )

@@ -7,7 +7,7 @@ from bot.i18n import t
 
 
 def clinician_blocks(lang: str, *, paused: bool, next_when: str | None, resources: str,
-                     batch: int, min_n: int, min_comments: int) -> list[dict]:
+                     min_n: int, min_comments: int) -> list[dict]:
     """What candor is, when it asks next, the pause toggle, privacy, support."""
     if paused:
         nxt = t(lang, "home.next_paused")
@@ -24,7 +24,7 @@ def clinician_blocks(lang: str, *, paused: bool, next_when: str | None, resource
             else button(t(lang, "home.pause"), "toggle_pause", "pause")]},
         {"type": "divider"},
         section(f"*{t(lang, 'privacy.title')}*\n"
-            + t(lang, "privacy.body", batch=batch, min_n=min_n, min_comments=min_comments)),
+            + t(lang, "privacy.body", min_n=min_n, min_comments=min_comments)),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": t(lang, "home.privacy_more")}]},
         {"type": "divider"},
         section(t(lang, "home.resources", text=resources)),

@@ -90,6 +90,7 @@ class Clock:
         if not self.hold():
             return
         self.close_due()
+        ballots.scrub_residue(self.c)
         schedule.run_due(self.c)
         # Not while this process is itself mid-batch; next time, then.
         if self._lock.acquire(blocking=False):

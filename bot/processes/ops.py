@@ -52,7 +52,7 @@ def purge_cmd(
              "(default: CANDOR_RETENTION_DAYS)")] = None,
 ) -> None:
     """Delete raw comments and invitations `days` after their round was published
-    (or closed, if never published), and any participation tokens of closed rounds.
+    (or closed, if never published), and any spent tickets of closed rounds.
     Aggregates (responses, team counts) are kept. The clock runs this daily."""
     from bot.services import operations
 
@@ -64,16 +64,16 @@ def purge_cmd(
     days = c.settings.retention_days if days is None else days
     typer.echo(f"Removed {out['comments']} comment(s) and {out['deliveries']} invitation row(s) "
                f"older than {days} days after publication; {out['participation_tokens']} "
-               f"participation token(s), {out['salts']} round salt(s) and "
-               f"{out['reminder_rows']} reminder row(s) of closed rounds. Aggregates were kept.")
+               f"spent ticket(s) and {out['reminder_rows']} reminder row(s) of closed rounds. "
+               "Aggregates were kept.")
 
 
 def forget_user_cmd(
     user_id: Annotated[str, typer.Argument(help="Slack user id, like U012AB3CD")],
     team: Annotated[str | None, typer.Option(help="Only this workspace (team id)")] = None,
 ) -> None:
-    """Remove everything tied to one person: pause preference, roster cache,
-    invitations, and participation tokens in open rounds."""
+    """Remove everything tied to one person: pause preference, roster cache
+    and invitations."""
     from bot.services import operations
 
     uid = user_id.strip()
@@ -86,9 +86,8 @@ def forget_user_cmd(
     finally:
         c.db.dispose()
     typer.echo(
-        f"Removed {out['pauses']} pause preference(s), {out['people']} roster row(s), "
-        f"{out['deliveries']} invitation row(s) and {out['participation_tokens']} participation "
-        f"token(s) (checked {out['open_rounds_checked']} open round(s)).")
+        f"Removed {out['pauses']} pause preference(s), {out['people']} roster row(s) and "
+        f"{out['deliveries']} invitation row(s).")
     typer.echo(operations.FORGET_NOTE)
     typer.echo("Note: the roster is re-read from Slack when the next round opens, so if this "
                "person is still in an audience channel they will be invited again; their pause "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 
-from analytics.thresholds import DEFAULT_MIN_SCORE_N
 from bot.app import create_app
 from bot.config import Settings, load_settings
 from bot.context import Candor
@@ -19,7 +18,7 @@ SIGNING_SECRET = "fake-signing-secret-0123456789abcdef"
 
 class LocalStack:
     def __init__(self, database_url: str, fake, *, secret_key: str = "s" * 40,
-                 admins: str = "", ballot_batch: int = DEFAULT_MIN_SCORE_N, db: Database | None = None,
+                 admins: str = "", db: Database | None = None,
                  **settings_overrides):
         from bot.testing.fakeslack import SlackSender
 
@@ -28,7 +27,7 @@ class LocalStack:
             SLACK_BOT_TOKEN=fake.bot_token,
             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
             DATABASE_URL=database_url, CANDOR_SECRET_KEY=secret_key, CANDOR_ADMINS=admins,
-            CANDOR_BALLOT_BATCH=ballot_batch, **settings_overrides,
+            **settings_overrides,
         )
         self.candor = Candor.build(self.settings, db=db)
         self.app = create_app(self.candor)

@@ -24,6 +24,7 @@ from analytics.digest import (
 from analytics.export import export_rows, history_digests, write_csv
 from analytics.questions import short_label
 from bot.blocks.digest import digest_blocks
+from bot.blocks.notice import unopened_blocks
 from bot.context import Candor
 from bot.services.errors import ServiceError
 from bot.services.workspace import channel_info
@@ -107,6 +108,12 @@ def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
     channel = _digest_channel(c, team_id)
     if not channel:
         raise ServiceError("No digest channel is set. Choose one with `/candor digest channel #channel`.")
+    unopened = _unopened(c, team_id, round_id)
+    if unopened is not None:
+        ensure_in_channel(c, channel)
+        blocks, text = unopened_blocks(*unopened)
+        c.client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+        return f"Posted a notice in <#{channel}>: that round had too few answers to open."
     digest, rid = build(c, team_id, round_id)
     ensure_in_channel(c, channel)
     blocks, text = digest_blocks(digest)
@@ -116,14 +123,32 @@ def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
         c.client.files_upload_v2(
             channel=channel, content=trend_chart(digest.trend), filename="candor-trend.png",
             title="candor trend: last 12 rounds", alt_txt=alt_text(digest.trend)[:1000])
-    except SlackApiError as e:
-        log.warning("digest posted, chart upload failed: %s", e.response.get("error"))
+    except Exception as e:  # the digest is posted: a chart failure must not undo or repeat it
+        log.warning("digest posted, chart upload failed: %s", _error_name(e))
     log.info("digest posted for round %s", digest.round_number)
     return f"Posted the digest in <#{channel}>."
 
 
+def _error_name(e: Exception) -> str:
+    return str(e.response.get("error")) if isinstance(e, SlackApiError) else type(e).__name__
+
+
+def _unopened(c: Candor, team_id: str, round_id: int | None) -> tuple[int, int] | None:
+    """(round number, k) when that round (default: the latest closed one) was
+    destroyed unopened, else None."""
+    with c.db.session() as s:
+        closed = round_rows.closed(s, team_id, limit=1)
+        rnd = round_rows.get(s, team_id, round_id) if round_id else (closed or [None])[0]
+        if rnd is None or not rnd.unopened:
+            return None
+        return rnd.number, workspaces.require(s, team_id).min_score_n
+
+
 def preview(c: Candor, team_id: str) -> tuple[list[dict], str]:
     """Shown only to the admin who asked; it still counts as a publication."""
+    unopened = _unopened(c, team_id, None)
+    if unopened is not None:
+        return unopened_blocks(*unopened)
     digest, rid = build(c, team_id)
     record_publication(c, rid, digest)
     return digest_blocks(digest)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from analytics.calendar import describe, next_send_day
-from analytics.privacy import band
+from analytics.privacy import TOTAL, band
+from bot.blocks.checkin import when
 from bot.blocks.home import admin_blocks, clinician_blocks, home_view
 from bot.context import Candor
 from bot.i18n import t
@@ -16,11 +17,7 @@ from storage import rounds, workspaces
 def next_checkin(c: Candor, team_id: str, user_id: str, lang: str = "en") -> str | None:
     """The next scheduled check-in, at the person's local time, in their language."""
     local = next_send_local(c, team_id, user_id)
-    if local is None:
-        return None
-    return t(lang, "date.when", weekday=t(lang, f"date.weekday.{local.weekday()}"),
-             day=local.day, month=t(lang, f"date.month.{local.month}"),
-             time=f"{local:%H:%M}")
+    return None if local is None else when(lang, local)
 
 
 def rate_band(ballots: int, invited: int) -> str:
@@ -51,12 +48,23 @@ def admin_summary(c: Candor, team_id: str) -> list[str]:
             f"({sum(not q.builtin for q in qs)} custom); "
             f"up to {ws.max_questions} per round, burnout and intent to stay always asked",
         ]
-    if last:
-        lines.append(f"*Last round ({last[0].number}):* {rate_band(ballots, last[0].invited)} "
-                     f"response rate ({band(ballots)} of {last[0].invited} invited; banded)")
-    else:
-        lines.append("*Last round:* none closed yet")
+    lines.append(_last_round_line(last[0] if last else None, ballots))
     return lines
+
+
+def _last_round_line(last, ballots: int) -> str:
+    """Only what the digest itself published: no figure for a round whose
+    total was withheld, or destroyed unopened."""
+    if last is None:
+        return "*Last round:* none closed yet"
+    if last.unopened:
+        return (f"*Last round ({last.number}):* too few answers to open; they were destroyed "
+                "unopened")
+    if TOTAL not in (last.published or []):
+        return (f"*Last round ({last.number}):* no response figure published (the digest "
+                "withheld it, or hasn't been posted)")
+    return (f"*Last round ({last.number}):* {rate_band(ballots, last.invited)} "
+            f"response rate ({band(ballots)} of {last.invited} invited; banded)")
 
 
 def publish_home(c: Candor, team_id: str, user_id: str, lang: str | None = None) -> None:
@@ -71,7 +79,7 @@ def publish_home(c: Candor, team_id: str, user_id: str, lang: str | None = None)
         blocks += admin_blocks(admin_summary(c, team_id))
     blocks += clinician_blocks(lang, paused=paused,
                                next_when=None if paused else next_checkin(c, team_id, user_id, lang),
-                               resources=res, batch=c.settings.ballot_batch, min_n=min_n,
+                               resources=res, min_n=min_n,
                                min_comments=min_c)
     c.client.views_publish(user_id=user_id, view=home_view(blocks))
 

@@ -72,18 +72,17 @@ def rotate_keys(c: Candor, batch_size: int = 500,
     """Re-encrypt every sealed token under the current master key with
     MultiFernet.rotate, which keeps each token's timestamp (the round start).
 
-    Refused while any round is open: its participation tokens are keyed by the
-    master secret in use when people answered; after rotation the operator is
-    told to drop the old keys, and then that round could no longer tell who
-    already answered. Rotate between rounds.
+    Refused while any round is open: its invitations carry tickets sealed under
+    the key in use when they were sent; once the operator drops the old key,
+    nobody holding one could answer any more. Rotate between rounds.
     """
     with c.db.session() as s:
         busy = round_rows.open_everywhere(s)
     if busy:
         where = ", ".join(f"{team} round {n}" for team, n in busy)
         raise OperationRefused(
-            f"A round is open ({where}). Its participation tokens are keyed by the old master "
-            "secret: once that key leaves CANDOR_OLD_SECRET_KEYS, people could answer twice. "
+            f"A round is open ({where}). Its invitations carry tickets sealed under the old "
+            "master secret: once that key leaves CANDOR_OLD_SECRET_KEYS, nobody could answer. "
             "Wait for the round to close (or close it with `/candor close now`), then rotate. "
             "Nothing was changed.")
     report = RotationReport(retired_keys=c.keyring.retired_count)
@@ -160,27 +159,20 @@ def purge(c: Candor, days: int | None = None, now: datetime | None = None) -> di
 
 
 FORGET_NOTE = (
-    "By design candor cannot find this person's answers, and does not need to: answers are "
-    "stored with no user id, no time and no ballot id, so nothing links them to anyone. "
-    "Aggregates already published are unchanged.")
+    "By design candor cannot find this person's answers, or even whether they answered: "
+    "answers are stored with no user id, no time and no ballot id, and the one-time ticket "
+    "their invitation carried was never written down with their name. Aggregates already "
+    "published are unchanged.")
 
 
 def forget_user(c: Candor, user_id: str, team_id: str | None = None) -> dict:
     """Remove everything tied to one Slack user id: their pause preference,
-    roster cache row, every delivery row, and their participation token in each
-    open round (recomputed with the round's salt). Returns counts."""
+    roster cache row and every delivery row. Returns counts."""
     user_id = user_id.strip()
     if not user_id:
         raise ValueError("a Slack user id is required")
     with c.db.session() as s:
-        rounds = maintenance.salted_open_rounds(s, team_id)
-        # Under the current key and every retired one (a key may have
-        # changed during the round; dedupe checks them all).
-        tokens = sum(maintenance.drop_participation(
-            s, rnd.id, c.keyring.participation_tokens(rnd.salt, rnd.id, user_id))
-            for rnd in rounds)
-        out = {**maintenance.forget_person(s, user_id, team_id),
-               "participation_tokens": tokens, "open_rounds_checked": len(rounds)}
+        out = maintenance.forget_person(s, user_id, team_id)
     # Counts only: the id being forgotten is not written to the log.
     log.info("forgot a person: %s", ", ".join(f"{k}={v}" for k, v in out.items()))
     return out

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from analytics.calendar import zone
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
-from bot.blocks.checkin import prompt_blocks, reminder_blocks
+from bot.blocks.checkin import prompt_blocks, reminder_blocks, when
 from bot.context import Candor, epoch
 from bot.i18n import lang_for
 from bot.slackapi.directory import pages
@@ -25,6 +26,7 @@ from storage import outbox as outbox_rows
 from storage import rounds as round_rows
 from storage import workspaces
 from storage.models import Delivery
+from storage.workspaces import DEFAULT_TZ
 
 log = logging.getLogger("candor.delivery")
 
@@ -49,15 +51,19 @@ def claim(c: Candor, delivery_id: int) -> bool:
         return outbox_rows.claim(s, delivery_id, c.now())
 
 
-def _content(s, d: Delivery) -> tuple[list[dict], str]:
+def _content(c: Candor, s, d: Delivery) -> tuple[list[dict], str]:
+    """The DM in the person's language, with the close time in their zone. An
+    invitation gets a fresh ticket, made here and never stored."""
     rnd = round_rows.by_id(s, d.round_id)
     ws = workspaces.get(s, d.team_id)
     person = workspaces.person(s, d.team_id, d.user_id)
     lang = lang_for(person.locale if person else None)
-    closes = f"{rnd.closes_at:%A %d %B, %H:%M} UTC"
+    tz = zone(person.tz if person else None, ws.default_tz if ws else DEFAULT_TZ)
+    closes = when(lang, rnd.closes_at.replace(tzinfo=UTC).astimezone(tz))
     if d.kind == "reminder":
-        return reminder_blocks(lang, rnd.id, closes)
-    return prompt_blocks(lang, rnd.id, closes, ws.min_score_n if ws else DEFAULT_MIN_SCORE_N)
+        return reminder_blocks(lang, closes)
+    return prompt_blocks(lang, c.box.issue_ticket(rnd, d.team_label), closes,
+                         ws.min_score_n if ws else DEFAULT_MIN_SCORE_N)
 
 
 def claim_and_send(c: Candor, delivery_id: int) -> str:
@@ -70,13 +76,7 @@ def send_one(c: Candor, delivery_id: int) -> str:
         d = outbox_rows.by_id(s, delivery_id)
         if d is None or d.status != "sending":
             return "skipped"
-        if d.kind == "reminder" and _answered(c, s, d):
-            # Decided by the participation token alone; no answer is looked at.
-            # The row ends exactly like a sent reminder ("done", no ts), so the
-            # outbox never records who had answered.
-            outbox_rows.mark_done(s, d.id)
-            return "done"
-        blocks, text = _content(s, d)
+        blocks, text = _content(c, s, d)
     # Only the Slack call is in doubt from here: it may have posted even if
     # the reply never came.
     try:
@@ -92,16 +92,8 @@ def send_one(c: Candor, delivery_id: int) -> str:
     except Exception as e:  # timeouts and connection errors: did it arrive?
         return _uncertain(c, d, type(e).__name__)
     with c.db.session() as s:
-        if d.kind == "reminder":  # indistinguishable from a reminder not needed
-            outbox_rows.mark_done(s, d.id)
-        else:
-            outbox_rows.mark_sent(s, d.id, resp.get("channel"), resp.get("ts"))
+        outbox_rows.mark_sent(s, d.id, resp.get("channel"), resp.get("ts"))
     return "sent"
-
-
-def _answered(c: Candor, s, d: Delivery) -> bool:
-    rnd = round_rows.by_id(s, d.round_id)
-    return rnd is None or rnd.status != "open" or c.box.has_answered(s, rnd, d.user_id)
 
 
 def _uncertain(c: Candor, d: Delivery, err: str) -> str:

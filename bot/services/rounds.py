@@ -13,7 +13,6 @@ from bot.services import ballots, people
 from bot.services.errors import ServiceError
 from storage import rounds as round_rows
 from storage import workspaces
-from storage.keys import new_round_salt
 from storage.lease import ClockLease
 from storage.models import Delivery, Round
 
@@ -52,7 +51,7 @@ def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = No
         times = {uid: plan.times(roster[uid].tz or ws.default_tz) for uid in invite}
         rnd = Round(team_id=team_id, number=number, status="open", opened_at=now,
                     closes_at=max(t.closes for t in times.values()), schedule_key=schedule_key,
-                    salt=new_round_salt(), question_keys=[q.key for q in qs],
+                    question_keys=[q.key for q in qs],
                     invited=len(invite), published=[])
         invitations: list[Delivery] = []
         teams: dict[str, int] = {}
@@ -86,8 +85,8 @@ def close_now(c: Candor, team_id: str) -> str:
 
 # -- status ----------------------------------------------------------------------
 
-def _open_round_lines(s, rnd: Round) -> list[str]:
-    answered = round_rows.participation_count(s, rnd.id)
+def _open_round_lines(c: Candor, s, rnd: Round) -> list[str]:
+    answered = c.box.responses_so_far(s, rnd.id)
     prog = round_rows.delivery_progress(s, rnd.id)
     failed = prog.get("failed", 0)
     waiting = prog.get("pending", 0) + prog.get("sending", 0)
@@ -116,12 +115,16 @@ def status_text(c: Candor, team_id: str) -> str:
                 f" The last one (round {last.number}) closed {last.closed_at:%Y-%m-%d}."
                 if last else "")]
         else:
-            lines = _open_round_lines(s, rnd)
+            lines = _open_round_lines(c, s, rnd)
         if ws.digest_channel is None:
             lines.append("No digest channel yet: `/candor digest channel #channel`.")
         day = next_send_day(ws, c.now())
         lines.append(f"*Schedule:* {describe(ws)}." + (
             f" Next round: {day:%A %d %B %Y}." if day else ""))
+        if round_rows.unscrubbed(s):
+            lines.append(":warning: The database still holds sealed data of a closed round "
+                         "(another connection keeps SQLite's WAL open). The clock retries "
+                         "every 15 s; close long-running readers or backups of the file.")
     if not ClockLease(c.db, c.now).holder_alive():
         lines.append(":warning: No clock process is running, so nothing is being sent. "
                      "Start `candor clock` (see the README's deploy section).")

@@ -130,6 +130,8 @@ def thresholds(c: Candor, team: str) -> tuple[int, int]:
 
 def privacy_text(c, team: str) -> str:
     n, m = thresholds(c, team)
+    with c.db.session() as s:
+        receipts = workspaces.ensure(s, team).dm_receipts
     return (f"*Privacy thresholds*\n"
             f"• *Scores: {n}* or more respondents (default {DEFAULT_MIN_SCORE_N}, never below "
             f"{MIN_SCORE_FLOOR}). "
@@ -137,7 +139,23 @@ def privacy_text(c, team: str) -> str:
             f"• *Comments: {m}* or more respondents (default {DEFAULT_MIN_COMMENT_N}, never "
             f"below the score "
             f"minimum). {PROTECTS_COMMENTS}\n"
+            f"• *DM receipts:* {'on' if receipts else 'off'}. "
+            f"{RECEIPTS_ON if receipts else RECEIPTS_OFF}\n"
             f"Change with {USAGE['privacy']}.")
+
+
+RECEIPTS_ON = ("Receipts are on: after a check-in, the invitation DM is edited to say the "
+               "answers were sealed. Anyone with a full export of this workspace can then see "
+               "who answered, and when.")
+RECEIPTS_OFF = ("Receipts are off (the default): the invitation DM is never edited, so the "
+                "workspace export doesn't show who answered. People see a thank-you in the "
+                "check-in itself.")
+
+
+def set_receipts(c: Candor, team: str, on: bool) -> str:
+    with c.db.session() as s:
+        workspaces.update(s, team, dm_receipts=on)
+    return RECEIPTS_ON if on else RECEIPTS_OFF
 
 
 def set_thresholds(c, team: str, scores: int | None = None, comments: int | None = None) -> str:

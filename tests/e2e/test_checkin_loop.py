@@ -63,17 +63,22 @@ def test_full_round(stack, fake, db):
 
     prompts = {uid: fake.dm_messages(uid)[0] for uid in INVITED}  # before they are updated
     # Everyone answers; order of submission is encoded in the burnout value pattern.
-    order, views = [], {}
+    order, views, thanks = [], {}, {}
     for n, uid in enumerate(INVITED):
         r, view = _answer(stack, fake, uid, 1 + n % 5, comment=f"my caseload is heavy, call me at 555-867-5309 ({n})")
         assert r.status == 200 and r.json["response_action"] == "update", r.body
         assert r.json["view"]["title"]["text"] in ("Thank you", "Gracias")
         order.append(1 + n % 5)
-        views[uid] = view
+        views[uid], thanks[uid] = view, r
     assert [b.get("block_id") for b in view["blocks"]].count("comment") == 1
-    # The DM now says the answers were recorded, without showing them.
-    dm = fake.dm_messages(TEAM_B[2])[-1]
-    assert "recorded anonymously" in dm["text"] and "3" not in dm["text"]
+    # Receipts are off by default: the DM is never edited, so the workspace
+    # export can't tell who answered. The thank-you says it in the modal.
+    assert not fake.calls_to("chat.update")
+    assert fake.dm_messages(TEAM_B[2])[-1] == prompts[TEAM_B[2]]
+    # Everyone's thank-you is the same size: its size says nothing of the answers.
+    # (TEAM_A[0] reads Spanish, whose words differ in length.)
+    sizes = {len(thanks[u].body) for u in INVITED if u != TEAM_A[0]}
+    assert len(sizes) == 1, sizes
 
     # A second answer is refused kindly and not counted.
     view = click_and_wait(stack, TEAM_A[3], "start_checkin", message=prompts[TEAM_A[3]])

@@ -1,5 +1,7 @@
-"""Adversary: someone who can read the database (and its backups), plus a Slack
-export that tells them the order in which people submitted (DM edit times).
+"""Adversaries 1-3: someone who can read the database (snapshots during the
+round, backups, the files and WAL after close), plus the submission order
+(the worst case: v1's DM "recorded" edits gave it away), and the operator
+who also holds CANDOR_SECRET_KEY.
 
 Ground truth is known: N people submit in a known order, and their answers
 are a function of that order (the worst case: if storage kept any trace of
@@ -12,6 +14,9 @@ from __future__ import annotations
 
 import base64
 import calendar
+import hashlib
+import hmac
+import json
 import struct
 from datetime import datetime
 
@@ -19,8 +24,8 @@ import pytest
 from sqlalchemy import DateTime, select, text
 from sqlalchemy.exc import DBAPIError
 
-from storage.ballot_box import Ballot, BallotBox, RoundClosed
-from storage.keys import Keyring, new_round_salt
+from storage.ballot_box import Ballot, BallotBox
+from storage.keys import Keyring
 from storage.models import Base, Comment, Participation, Round, SealedBallot
 from tests.privacy.attack_kit import (
     chance_accuracy,
@@ -45,8 +50,8 @@ TEAMS = [("Alpha", "Beta", "Gamma")[i % 3] for i in range(N)]
 def _new_round(db) -> int:
     with db.session() as s:
         r = Round(team_id="T1", number=1, status="open", opened_at=OPENED,
-                  closes_at=datetime(2026, 11, 5), salt=new_round_salt(),
-                  question_keys=["burnout", "support"], invited=N, published=[])
+                  closes_at=datetime(2026, 11, 5), question_keys=["burnout", "support"],
+                  invited=N, published=[])
         s.add(r)
         s.flush()
         return r.id
@@ -60,25 +65,47 @@ def _fernet_time(token: str) -> int:
 @pytest.fixture
 def box():
     # Production randomness: nothing about the attack depends on a seed.
-    return BallotBox(Keyring(SECRET), batch_min=K)
+    return BallotBox(Keyring(SECRET), k=K)
+
+
+def _tickets(db, box, rid) -> list[str]:
+    """One ticket per invitation, as the outbox makes them (in memory only)."""
+    with db.session() as s:
+        rnd = s.get(Round, rid)
+        return [box.issue_ticket(rnd, TEAMS[i]) for i in range(N)]
+
+
+def _submit(db, box, token, i, comment=None):
+    t = box.read_ticket(token)
+    with db.session() as s:
+        box.cast(s, t, Ballot(t.team_label, {"burnout": BURNOUT[i], "support": SUPPORT[i]},
+                              comment))
+
+
+def _close(db, box, rid):
+    with db.session() as s:
+        rnd = s.get(Round, rid)
+        rnd.status = "closed"
+        box.close(s, rnd, K)
+    return db.forget_free_space()
 
 
 @pytest.fixture
 def closed_round(db, box):
-    """Everyone submits in order; the attacker captures the participation
-    tokens while the round is open (a backup taken mid-round); then it closes."""
+    """Everyone submits in order; the attacker captures everything in the
+    database while the round is open (a backup taken mid-round); then it
+    closes."""
     rid = _new_round(db)
-    for i, uid in enumerate(USERS):
-        with db.session() as s:
-            box.cast(s, rid, uid, Ballot(TEAMS[i], {"burnout": BURNOUT[i], "support": SUPPORT[i]},
-                                         f"comment number {i:03d}"))
+    tickets = _tickets(db, box, rid)
+    for i in range(N):
+        _submit(db, box, tickets[i], i, f"comment number {i:03d}")
     with db.engine.connect() as c:
-        tokens_mid_round = {t for (t,) in c.execute(text("SELECT token FROM participation"))}
-    with db.session() as s:
-        rnd = s.get(Round, rid)
-        rnd.status = "closed"
-        box.close(s, rnd)
-    return rid, tokens_mid_round
+        mid_round = {
+            "participation": {t for (t,) in c.execute(text("SELECT token FROM participation"))},
+            "sealed": [t for (t,) in c.execute(text("SELECT sealed FROM sealed_ballots"))],
+        }
+    _close(db, box, rid)
+    return rid, mid_round
 
 
 def _attack(name: str, stored: list[int], truth: list[int]) -> float:
@@ -158,7 +185,7 @@ def test_comment_order_with_the_key(db, box, closed_round):
     with db.engine.connect() as c:
         sealed = [t for (t,) in c.execute(text(f"SELECT sealed FROM comments ORDER BY {order}"))]
     sealer = Keyring(SECRET).sealer("comment")
-    idx = [int(sealer.decrypt(t.encode()).decode().rsplit(" ", 1)[1]) for t in sealed]
+    idx = [int(json.loads(sealer.decrypt(t.encode()))["c"].rsplit(" ", 1)[1]) for t in sealed]
     assert sorted(idx) == list(range(N))
     quintile = [1 + (5 * i) // N for i in idx]  # same shape as the burnout attack
     _attack("comment storage order (decrypted)", quintile, BURNOUT)
@@ -166,79 +193,177 @@ def test_comment_order_with_the_key(db, box, closed_round):
 
 def test_fernet_timestamps_all_equal_round_start(db, box):
     rid = _new_round(db)
-    for i in range(K - 1):  # still sealed: a batch is not full
-        with db.session() as s:
-            box.cast(s, rid, USERS[i], Ballot("A", {"burnout": 1}, "hi"))
+    tickets = _tickets(db, box, rid)[:K + 2]
+    for i, t in enumerate(tickets):
+        _submit(db, box, t, i, "hi")
     start = calendar.timegm(OPENED.timetuple())
     with db.session() as s:
         sealed = s.scalars(select(SealedBallot.sealed)).all()
-        rnd = s.get(Round, rid)
-        rnd.status = "closed"
-        box.close(s, rnd)
+    _close(db, box, rid)
     with db.session() as s:
         comments = s.scalars(select(Comment.sealed)).all()
-    stamps = {_fernet_time(t) for t in [*sealed, *comments]}
+    stamps = {_fernet_time(t) for t in [*tickets, *sealed, *comments]}
     print(f"\n[privacy] fernet timestamps: {len(stamps)} distinct value(s) over "
-          f"{len(sealed) + len(comments)} tokens, all == round start: {stamps == {start}}")
+          f"{len(tickets) + len(sealed) + len(comments)} tokens, all == round start: "
+          f"{stamps == {start}}")
     assert stamps == {start}
 
 
-def test_participation_tokens_cannot_be_recomputed_after_close(db, box, closed_round):
-    rid, captured = closed_round
-    assert len(captured) == N  # the attacker's mid-round backup
-    with db.session() as s:
-        rnd = s.get(Round, rid)
-        assert rnd.salt is None
-        assert s.scalar(select(Participation.token).limit(1)) is None
-        with pytest.raises(RoundClosed):
-            box.token(rnd, USERS[0])
-    # Holding the master key does not help: without the destroyed salt the
-    # per-round key is unknown; the obvious guesses reproduce nothing.
-    kr = Keyring(SECRET)
-    guesses = {kr.participation_token(salt, rid, u)
-               for u in USERS for salt in (b"", b"\0" * 32)}
-    hits = len(guesses & captured)
-    print(f"\n[privacy] participation recomputation after close: {hits}/{N} tokens matched")
-    assert hits == 0
+COMMENTS = ["", "ok", "x" * 37, "ñ" * 400, "The caseload is 70 and " * 40, "🙂" * 1000]
 
 
-def test_batch_membership_while_open(db):
-    """A reader who snapshots the database after every submission, during an
-    open round, learns batch membership and nothing finer: rows appear only
-    in groups of at least K ballots, written in shuffled order."""
-    box = BallotBox(Keyring(SECRET), batch_min=K)
+def test_ciphertext_length_says_nothing_about_the_comment(db, box):
+    """Adversary 1: ciphertext length once narrowed a quoted comment's author.
+    Every sealed ballot, and every stored comment, now has one length."""
     rid = _new_round(db)
-    seen: set[str] = set()
-    batches: list[list[int]] = []  # submitter indices per batch
-    pending: list[int] = []
-    within_first = []
-    n = 60
-    values = [1 + (i * 3) % 5 for i in range(n)]
-    for i in range(n):
-        with db.session() as s:
-            box.cast(s, rid, USERS[i], Ballot("A", {"burnout": values[i], "support": 3}, None))
-        pending.append(i)
-        order = "ctid" if db.is_postgres else "id"
+    tickets = _tickets(db, box, rid)
+    for i, comment in enumerate(COMMENTS * 2):
+        _submit(db, box, tickets[i], i, comment or None)
+    with db.session() as s:
+        sealed = {len(t) for t in s.scalars(select(SealedBallot.sealed))}
+    _close(db, box, rid)
+    with db.session() as s:
+        stored = {len(t) for t in s.scalars(select(Comment.sealed))}
+    print(f"\n[privacy] sealed ballot lengths: {sorted(sealed)}; comment lengths: {sorted(stored)}")
+    assert len(sealed) == 1 and len(stored) == 1
+
+
+def test_nothing_team_labelled_before_close(db, box):
+    """Adversary 1: a reader with a snapshot after every submission. Before
+    close there is nothing to read but a count: no response, no team count,
+    no team label; so no anonymity set smaller than the whole round."""
+    rid = _new_round(db)
+    tickets = _tickets(db, box, rid)
+    for i in range(40):
+        _submit(db, box, tickets[i], i, "comment")
         with db.engine.connect() as c:
-            rows = c.execute(text(
-                f"SELECT id, value FROM responses WHERE question_key='burnout' ORDER BY {order}")).all()
-        new = [r for r in rows if r.id not in seen]
-        if new:
-            batches.append(pending)
-            assert len(new) == len(pending)
-            within_first.append([r.value for r in new])
-            pending = []
-            seen |= {r.id for r in new}
-    sizes = [len(b) for b in batches]
-    # Attacker's best guess: the most common value in the person's batch.
-    guess = {}
-    for members in batches:
-        vals = [values[i] for i in members]
-        best = max(set(vals), key=vals.count)
-        guess.update({i: best for i in members})
-    acc = sum(guess[i] == values[i] for i in guess) / len(guess)
-    print(f"\n[privacy] open-round batch attack: batches={len(batches)} min anonymity set="
-          f"{min(sizes)} (k={K}); best-guess accuracy={acc:.3f} "
-          f"chance={chance_accuracy(values):.3f} (batch membership only, as documented)")
-    assert min(sizes) >= K
-    # After close, batch membership is gone too (see the xmin test).
+            assert c.execute(text("SELECT COUNT(*) FROM responses")).scalar() == 0
+            assert c.execute(text("SELECT COUNT(*) FROM comments")).scalar() == 0
+            assert not c.execute(text("SELECT * FROM team_counts WHERE ballots > 0")).all()
+            dump = str(c.execute(text("SELECT * FROM sealed_ballots")).all())
+        assert not any(team in dump for team in set(TEAMS))
+    print("\n[privacy] open round: 40 snapshots, 0 responses / team labels visible; "
+          "anonymity set = every respondent")
+
+
+def test_spent_tickets_cannot_be_tied_to_anyone_even_with_the_key(db, box, closed_round):
+    """Adversaries 2 and 3: the mid-round backup holds one hash per spent
+    ticket. With the master key and the full list of who was invited, no
+    computation over a user id reproduces any of them; after close they are
+    gone."""
+    rid, mid_round = closed_round
+    captured = mid_round["participation"]
+    assert len(captured) == N
+    with db.session() as s:
+        assert s.scalar(select(Participation.token).limit(1)) is None
+    kr = Keyring(SECRET)
+    ticket_key = kr.sealer("ticket")._fernets[0]._signing_key
+    guesses = set()
+    for u in USERS:
+        for data in (u.encode(), f"{rid}:{u}".encode(), f"{u}:{rid}".encode()):
+            guesses.add(hashlib.sha256(data).hexdigest())
+            guesses.add(hmac.new(ticket_key, data, hashlib.sha256).hexdigest())
+    hits = len(guesses & captured)
+    print(f"\n[privacy] spent tickets recomputed from user ids with the key: {hits}/{N}")
+    assert hits == 0
+    # What the attacker can decrypt with the key holds no person either.
+    sealer = kr.sealer("ballot")
+    opened = [json.loads(sealer.decrypt(t.encode())) for t in mid_round["sealed"]]
+    assert all(set(b) == {"t", "a", "c"} for b in opened)
+    assert not any(u in json.dumps(opened) for u in USERS)
+
+
+def _raw_files(db) -> bytes:
+    path = db.engine.url.database
+    out = b""
+    for suffix in ("", "-wal", "-journal"):
+        try:
+            with open(path + suffix, "rb") as fh:
+                out += fh.read()
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def test_sqlite_file_and_wal_after_close_hold_no_sealed_ballot(db, box, closed_round):
+    """Adversary 2: a copy of the database files after close (SQLite)."""
+    if db.is_postgres:
+        pytest.skip("SQLite only")
+    _, mid_round = closed_round
+    raw = _raw_files(db)
+    left = sum(t.encode() in raw for t in mid_round["sealed"])
+    spent = sum(t.encode() in raw for t in mid_round["participation"])
+    print(f"\n[privacy] sqlite raw bytes after close: {left}/{N} sealed ballots, "
+          f"{spent}/{N} spent tickets remain ({len(raw)} bytes read)")
+    assert left == 0 and spent == 0
+
+
+def test_sqlite_wal_truncation_waits_for_a_reader_and_then_happens(db, box):
+    """A reader holding a transaction across the close (a backup, a BI tool)
+    stops the WAL truncating: forget_free_space says so, and succeeds once
+    the reader goes."""
+    if db.is_postgres:
+        pytest.skip("SQLite only")
+    rid = _new_round(db)
+    tickets = _tickets(db, box, rid)
+    for i in range(K):
+        _submit(db, box, tickets[i], i)
+    reader = db.engine.connect()
+    reader.exec_driver_sql("BEGIN")
+    reader.exec_driver_sql("SELECT COUNT(*) FROM sealed_ballots").all()
+    try:
+        assert _close(db, box, rid) is False
+    finally:
+        reader.rollback()
+        reader.close()
+    assert db.forget_free_space() is True
+
+
+def test_postgres_relation_files_after_close_hold_no_sealed_ballot(db, box, closed_round):
+    """Adversary 2 on PostgreSQL: dead tuples. VACUUM FULL rewrote the tables
+    into new files; the raw pages (read as superuser) hold nothing sealed."""
+    if not db.is_postgres:
+        pytest.skip("PostgreSQL only")
+    _, mid_round = closed_round
+    with db.engine.connect() as c:
+        raw = b""
+        for table in ("sealed_ballots", "participation"):
+            path = c.execute(text("SELECT pg_relation_filepath(:t)"), {"t": table}).scalar()
+            size = c.execute(text("SELECT pg_relation_size(:t)"), {"t": table}).scalar()
+            if size:
+                raw += bytes(c.execute(text("SELECT pg_read_binary_file(:p)"), {"p": path}).scalar())
+    left = sum(t.encode() in raw for t in mid_round["sealed"])
+    spent = sum(t.encode() in raw for t in mid_round["participation"])
+    print(f"\n[privacy] postgres relation files after close: {left}/{N} sealed ballots, "
+          f"{spent}/{N} spent tickets ({len(raw)} bytes)")
+    assert left == 0 and spent == 0
+
+
+def test_postgres_wal_after_close_ties_no_ballot_to_a_person(db, box, closed_round):
+    """Adversary 3: the operator with the master key reads pg_wal after
+    close. The WAL still holds the sealed ballots (we can't erase it), and
+    the key opens them; but no record in it carries a user id or anything
+    computed from one, so a ballot can't be tied to its author from the
+    database alone. What remains (arrival order) is in docs/privacy.md."""
+    if not db.is_postgres:
+        pytest.skip("PostgreSQL only")
+    rid, mid_round = closed_round
+    with db.engine.connect() as c:
+        c.execute(text("SELECT pg_switch_wal()"))
+        names = [n for (n,) in c.execute(text("SELECT name FROM pg_ls_waldir() ORDER BY name"))]
+        wal = b"".join(bytes(c.execute(text("SELECT pg_read_binary_file(:p)"),
+                                       {"p": f"pg_wal/{n}"}).scalar()) for n in names[-6:])
+    # Long values are TOASTed in ~2 kB chunks: a ballot counts as readable
+    # when its first chunk is there (the attacker can put the chunks together).
+    found = sum(t[:1500].encode() in wal for t in mid_round["sealed"])
+    spent = {t for t in mid_round["participation"] if t.encode() in wal}
+    kr = Keyring(SECRET)
+    ticket_key = kr.sealer("ticket")._fernets[0]._signing_key
+    guesses = {f(u) for u in USERS for f in (
+        lambda u: hashlib.sha256(u.encode()).hexdigest(),
+        lambda u: hmac.new(ticket_key, u.encode(), hashlib.sha256).hexdigest(),
+        lambda u: hmac.new(ticket_key, f"{rid}:{u}".encode(), hashlib.sha256).hexdigest())}
+    print(f"\n[privacy] pg_wal after close: {found}/{N} sealed ballots still in the WAL "
+          f"(the key opens them; they name nobody), {len(spent)}/{N} spent-ticket hashes, "
+          f"{len(spent & guesses)} of them recomputable from a user id")
+    assert spent and not spent & guesses

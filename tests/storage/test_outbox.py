@@ -62,20 +62,17 @@ def test_claim_wins_once_and_counts_the_attempt(db):
 
 def test_moves_change_only_their_columns(db):
     rid = _round(db)
-    sent, done, unsure, retry, failed = (
+    sent, unsure, retry, failed = (
         _delivery(db, rid, f"U{i}", status="sending", last_error="unconfirmed: HTTP 500",
-                  attempts=1) for i in range(5))
+                  attempts=1) for i in range(4))
     later = NOW + timedelta(minutes=5)
     with db.session() as s:
         outbox.mark_sent(s, sent, "D1", "1.1")
-        outbox.mark_done(s, done)
         outbox.mark_unconfirmed(s, unsure, "unconfirmed: " + "x" * 300, later)
         outbox.mark_failed_or_retry(s, retry, "ratelimited", final=False, retry_at=later)
         outbox.mark_failed_or_retry(s, failed, "user_not_found", final=True, retry_at=later)
     d = _row(db, sent)
     assert (d.status, d.channel, d.ts, d.last_error) == ("sent", "D1", "1.1", None)
-    d = _row(db, done)
-    assert (d.status, d.channel, d.ts, d.last_error) == ("done", None, None, None)
     d = _row(db, unsure)
     assert (d.status, d.claimed_at, len(d.last_error)) == ("sending", later, 200)
     d = _row(db, retry)
@@ -100,9 +97,10 @@ def test_recovery_moves(db):
         outbox.mark_found(s, found[rows["reminder"]], "D2", "8.8")
         outbox.requeue(s, rows["stale"])
         outbox.give_up(s, rows["fresh"])
-    d = _row(db, rows["prompt"])
-    assert (d.status, d.channel, d.ts) == ("sent", "D1", "9.9")
-    d = _row(db, rows["reminder"])
-    assert (d.status, d.channel, d.ts) == ("done", None, None)  # a reminder keeps no ts
+    # Reminders go to everyone now, so a found reminder ends like any sent
+    # message, its "unconfirmed" error cleared: no row keeps a trace of a doubt.
+    for name, channel, ts in (("prompt", "D1", "9.9"), ("reminder", "D2", "8.8")):
+        d = _row(db, rows[name])
+        assert (d.status, d.channel, d.ts, d.last_error) == ("sent", channel, ts, None)
     assert _row(db, rows["stale"]).status == "pending"
     assert _row(db, rows["fresh"]).status == "failed"

@@ -15,4 +15,4 @@ def privacy_info(ack, body, context, client):
         return
     min_n, min_c = settings.thresholds(c, team)
     client.views_open(trigger_id=body["trigger_id"],
-                      view=privacy_modal(lang_of(c, team, user), c.settings.ballot_batch, min_n, min_c))
+                      view=privacy_modal(lang_of(c, team, user), min_n, min_c))

@@ -8,12 +8,13 @@ from bot.services import ballots
 from bot.services.people import lang_of
 
 
-def _round_id(body: dict) -> int | None:
+def _ticket(body: dict) -> str | None:
+    """The one-time ticket the invitation's button carries."""
     try:
-        rid = int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
+        value = body["actions"][0]["value"]
+    except (KeyError, IndexError, TypeError):
         return None
-    return rid if 0 < rid < 2**31 else None
+    return value if isinstance(value, str) and value else None
 
 
 def _dm_of(body: dict) -> dict:
@@ -27,11 +28,11 @@ def start_checkin(ack, body, context, client):
     ack()  # within 3 s; the trigger_id is good for 3 s too, so open promptly
     c, team, user = asker(context, body)
     trigger = body.get("trigger_id")
-    rid = _round_id(body)
-    if not (team and user and trigger and rid):
+    ticket = _ticket(body)
+    if not (team and user and trigger and ticket):
         return
     lang = lang_of(c, team, user)
-    form = ballots.checkin_form(c, team, user, rid)
+    form = ballots.checkin_form(c, team, ticket)
     view = (refusal_modal(lang, form.refusal) if form.refusal
-            else checkin_modal(lang, form.questions, {"r": rid, **_dm_of(body)}))
+            else checkin_modal(lang, form.questions, {"k": ticket, **_dm_of(body)}))
     client.views_open(trigger_id=trigger, view=view)

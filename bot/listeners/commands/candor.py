@@ -78,6 +78,7 @@ HANDLERS: dict[str, Callable[[Asked], str | None]] = {
     "privacy.show": lambda a: settings.privacy_text(a.c, a.team),
     "privacy.scores": lambda a: settings.set_thresholds(a.c, a.team, scores=a.args["n"]),
     "privacy.comments": lambda a: settings.set_thresholds(a.c, a.team, comments=a.args["n"]),
+    "privacy.receipts": lambda a: settings.set_receipts(a.c, a.team, a.args["on"]),
     "resources": _modal("resources"),
 }
 

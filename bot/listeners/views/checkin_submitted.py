@@ -1,8 +1,9 @@
-"""The check-in modal's Submit: seal the ballot, thank, update the DM.
+"""The check-in modal's Submit: spend the ticket, seal the ballot, thank.
 
 Every outcome is answered inside the 3-second ack: thanks, a kind refusal, or
-field errors that keep the modal (and the person's answers) open. Nothing here
-logs the user id, because this is the one place it sits next to answers.
+field errors that keep the modal (and the person's answers) open. The thanks
+is the same for everyone. Nothing here passes on or logs the user id: the
+ballot is found by its ticket alone.
 """
 
 from __future__ import annotations
@@ -28,49 +29,56 @@ log = logging.getLogger("candor.submit")
 REFUSALS = {AlreadyAnswered: "already", RoundClosed: "closed", NotInvited: "not_invited"}
 
 
-def _parse(view: dict) -> tuple[int | None, dict, str | None, dict]:
+def _meta(view: dict) -> dict:
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        rid = int(meta["r"])
-    except (ValueError, KeyError, TypeError):
-        return None, {}, None, {}
-    if not 0 < rid < 2**31:
-        return None, {}, None, {}
+    except (ValueError, TypeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _choice(el: dict) -> int | None:
+    opt = el.get("selected_option") or {}
+    v = opt.get("value") if isinstance(opt, dict) else None
+    # ASCII digits only: "²".isdigit() is true, but int("²") fails.
+    ok = isinstance(v, str) and v.isascii() and v.lstrip("-").isdigit() and len(v) < 6
+    return int(v) if ok else None
+
+
+def _answers(view: dict) -> tuple[dict[str, int | None], str | None]:
     state = view.get("state")
     values = state.get("values") if isinstance(state, dict) else None
-    if not isinstance(values, dict):
-        values = {}
     answers: dict[str, int | None] = {}
     comment = None
-    for block_id, actions in values.items():
-        if not isinstance(actions, dict):
-            continue
-        el = actions.get("answer") or {}
+    for block_id, actions in (values if isinstance(values, dict) else {}).items():
+        el = actions.get("answer") if isinstance(actions, dict) else None
         if not isinstance(el, dict):
             continue
         if block_id == "comment":
             v = el.get("value")
             comment = v if isinstance(v, str) else None
         elif block_id.startswith("q_"):
-            opt = el.get("selected_option") or {}
-            v = opt.get("value") if isinstance(opt, dict) else None
-            answers[block_id[2:]] = int(v) if isinstance(v, str) and v.lstrip("-").isdigit() else None
-    return rid, answers, comment, meta
+            answers[block_id[2:]] = _choice(el)
+    return answers, comment
 
 
 def checkin_submitted(ack, body, context, client):
     c, team, user = asker(context, body)
     view = body.get("view") or {}
-    rid, answers, comment, meta = _parse(view)
+    meta = _meta(view)
+    ticket = meta.get("k") if isinstance(meta.get("k"), str) else None
     try:
         lang = lang_of(c, team, user) if team and user else "en"
     except DatabaseError:
         lang = "en"  # the database is down; say so below, in English
-    if not (team and user and rid):
+    if not (team and user and ticket):
         ack(response_action="update", view=refusal_modal(lang, "not_invited"))
         return
+    answers, comment = _answers(view)
     try:
-        rec = ballots.record_ballot(c, team, user, rid, answers, comment)
+        ballots.record_ballot(c, team, ticket, answers, comment)
+        resources = ballots.support_resources(c, team)
+        receipts = ballots.dm_receipts(c, team)
     except InvalidBallot as e:
         ack(response_action="errors", errors={
             ("comment" if k == "comment" else f"q_{k}"): t(lang, v, max=1000)
@@ -81,16 +89,22 @@ def checkin_submitted(ack, body, context, client):
         return
     except DatabaseError:
         # The modal stays open with the person's answers; nothing was written
-        # (the ballot and its participation token share one transaction).
+        # (the ballot and its spent ticket share one transaction).
         log.error("database unavailable during a submit; the clinician was asked to retry")
         ack(response_action="errors", errors={"comment": t(lang, "modal.db_down")})
         return
-    resources = ballots.support_resources(c, team) if rec.support else None
     ack(response_action="update", view=thanks_modal(lang, resources))
-    channel, ts = meta.get("c") or rec.dm_channel, meta.get("ts") or rec.dm_ts
-    if channel and ts:
-        blocks, text = recorded_blocks(lang)
-        try:
-            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-        except Exception:
-            log.warning("could not update a check-in DM after submit")
+    if receipts:
+        _mark_dm(client, lang, meta)
+
+
+def _mark_dm(client, lang: str, meta: dict) -> None:
+    """Opt-in (`/candor privacy receipts on`): edit the invitation to say so."""
+    channel, ts = meta.get("c"), meta.get("ts")
+    if not (isinstance(channel, str) and isinstance(ts, str)):
+        return
+    blocks, text = recorded_blocks(lang)
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except Exception:
+        log.warning("could not update a check-in DM after submit")

@@ -93,5 +93,5 @@ def test_submitted_reads_every_element_kind():
 def test_home_is_valid(lang, paused):
     blocks = admin_blocks(["*x*"] * 6) + clinician_blocks(
         lang, paused=paused, next_when="lunes 3 de marzo a las 10:00", resources="r" * 1500,
-        batch=5, min_n=5, min_comments=10)
+        min_n=5, min_comments=10)
     assert validate_view(home_view(blocks)) == []
