@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 
-from bot import listeners
+from bot import listeners, logs
 from bot.context import Candor
 from bot.services import workspace
 from bot.services.errors import UNEXPECTED, friendly
@@ -26,7 +26,8 @@ def create_app(c: Candor, *, socket_mode: bool = False) -> App:
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("candor.bolt"),
+        # Redacts bodies at the source: bolt copies its filters to its own loggers.
+        logger=logs.bolt_logger(),
         # Listeners ack first and keep working after (Slack calls, DB writes);
         # enough threads that slow follow-ups never delay the next ack.
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),

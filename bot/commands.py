@@ -33,6 +33,8 @@ class Group:
     slow: frozenset[str] = frozenset()  # commands acked at once and answered later
 
 
+# Placeholders are written &lt;like this&gt;: Slack reads a bare <...> as a
+# link or mention and drops it.
 GROUPS: tuple[Group, ...] = (
     Group("help", ("`/candor help` — this list",), admin_only=False),
     Group("pause", ("`/candor pause` / `/candor resume` — stop or restart your own check-ins",),
@@ -59,18 +61,18 @@ GROUPS: tuple[Group, ...] = (
                      "banded response count",), "`/candor status`"),
     Group("schedule", (
         "`/candor schedule` — show the schedule; `/candor schedule weekly|biweekly|monthly "
-        "<weekday> <HH:MM>`, `/candor schedule window <days>`, `/candor schedule reminder "
+        "&lt;weekday&gt; &lt;HH:MM&gt;`, `/candor schedule window &lt;days&gt;`, `/candor schedule reminder "
         "on|off`, `/candor schedule off`",),
-        "`/candor schedule`, `/candor schedule weekly|biweekly|monthly <weekday> <HH:MM>` (e.g. "
-        "`weekly tuesday 10:00`), `/candor schedule window <days>` (1–14), `/candor schedule "
+        "`/candor schedule`, `/candor schedule weekly|biweekly|monthly &lt;weekday&gt; &lt;HH:MM&gt;` (e.g. "
+        "`weekly tuesday 10:00`), `/candor schedule window &lt;days&gt;` (1–14), `/candor schedule "
         "reminder on|off` or `/candor schedule off`"),
     Group("questions", ("`/candor questions` — edit the question bank; "
-                        "`/candor questions max <n>`",),
-          "`/candor questions` or `/candor questions max <n>` (3–10)"),
-    Group("privacy", ("`/candor privacy` — show thresholds; `/candor privacy scores <n>`, "
-                      "`/candor privacy comments <n>`, `/candor privacy receipts on|off`",),
-          "`/candor privacy`, `/candor privacy scores <n>` (3 or more), "
-          "`/candor privacy comments <n>` (at least the score minimum) or "
+                        "`/candor questions max &lt;n&gt;`",),
+          "`/candor questions` or `/candor questions max &lt;n&gt;` (3–10)"),
+    Group("privacy", ("`/candor privacy` — show thresholds; `/candor privacy scores &lt;n&gt;`, "
+                      "`/candor privacy comments &lt;n&gt;`, `/candor privacy receipts on|off`",),
+          "`/candor privacy`, `/candor privacy scores &lt;n&gt;` (3 or more), "
+          "`/candor privacy comments &lt;n&gt;` (at least the score minimum) or "
           "`/candor privacy receipts on|off` (mark the DM after a check-in; off by default)"),
     Group("resources", ("`/candor resources` — edit the support resources shown after a hard "
                         "answer",), "`/candor resources`"),
@@ -78,6 +80,8 @@ GROUPS: tuple[Group, ...] = (
 BY_HEAD = {g.head: g for g in GROUPS}
 USAGE = {g.head: g.usage for g in GROUPS if g.usage}
 SLOW = frozenset().union(*(g.slow for g in GROUPS))
+# Acked before anything else, then the form is opened (views.open, once).
+OPENS_FORM = frozenset({"questions.edit", "resources"})
 
 
 def _help() -> str:
@@ -109,6 +113,10 @@ class Command:
     @property
     def slow(self) -> bool:
         return self.name in SLOW
+
+    @property
+    def opens_form(self) -> bool:
+        return self.name in OPENS_FORM
 
 
 def usage_error(group: str, what: str = "") -> UsageError:

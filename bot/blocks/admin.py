@@ -7,7 +7,7 @@ message catalogs).
 from __future__ import annotations
 
 from analytics.calendar import WEEKDAY_NAMES
-from bot.blocks.kit import plain, section
+from bot.blocks.kit import esc, plain, section
 
 QUESTIONS_CALLBACK = "admin_questions"
 ADD_QUESTION_CALLBACK = "admin_add_question"
@@ -100,7 +100,7 @@ def questions_modal(bank: list, max_questions: int, notice: str | None = None) -
         {"type": "divider"},
     ]
     for n, q in enumerate(bank, 1):
-        text = f"*{n}. {q.text_en}*\n{_spanish(q)}\n{_labels(q)}"
+        text = f"*{n}. {esc(q.text_en)}*\n{esc(_spanish(q))}\n{_labels(q)}"
         blocks.append({**section(text), "block_id": f"q_{q.key}", "accessory": question_menu(q)})
     return _modal(QUESTIONS_CALLBACK, "Questions", blocks)
 

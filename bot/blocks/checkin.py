@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from analytics.questions import Question
-from bot.blocks.kit import mrkdwn, plain
+from bot.blocks.kit import esc, mrkdwn, plain
 from bot.i18n import t
 
 COMMENT_MAX = 1000
@@ -111,7 +111,7 @@ def thanks_modal(lang: str, resources: str) -> dict:
     view = message_modal(t(lang, "thanks.title"), t(lang, "thanks.body"), t(lang, "thanks.close"))
     view["blocks"] += [{"type": "divider"},
                        {"type": "section", "text": mrkdwn(t(lang, "thanks.support_header"))},
-                       {"type": "section", "text": mrkdwn(resources)}]
+                       {"type": "section", "text": mrkdwn(esc(resources))}]
     return view
 
 

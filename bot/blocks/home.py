@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.kit import button, section
+from bot.blocks.kit import button, esc, section
 from bot.i18n import t
 
 
@@ -27,7 +27,7 @@ def clinician_blocks(lang: str, *, paused: bool, next_when: str | None, resource
             + t(lang, "privacy.body", min_n=min_n, min_comments=min_comments)),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": t(lang, "home.privacy_more")}]},
         {"type": "divider"},
-        section(t(lang, "home.resources", text=resources)),
+        section(t(lang, "home.resources", text=esc(resources))),
     ]
 
 

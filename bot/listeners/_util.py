@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.blocks.admin import admin_only_modal
 from bot.context import Candor
 from bot.services.people import is_admin
+
+log = logging.getLogger("candor.listeners")
 
 
 def candor(context) -> Candor:
@@ -31,3 +35,33 @@ def admin_save(ack, body: dict, context) -> tuple[Candor, str, str] | None:
         ack(response_action="update", view=admin_only_modal())
         return None
     return c, team, user
+
+
+SLACK_NO_FORM = {
+    "en": "Slack didn't open the form in time, so nothing was changed. Please click again.",
+    "es": "Slack no abrió el formulario a tiempo, así que no se cambió nada. Vuelve a hacer clic.",
+}
+
+
+def open_form(c: Candor, trigger_id: str, view: dict, *, push: bool = False) -> bool:
+    """views.open (or views.push) exactly once: a trigger_id is single-use and
+    lives 3 s, so a retry can only fail, and late. Uses the client without
+    retries; returns whether Slack took it."""
+    client = c.quick or c.client
+    try:
+        (client.views_push if push else client.views_open)(trigger_id=trigger_id, view=view)
+        return True
+    except Exception as e:
+        log.warning("Slack did not open a form: %s", type(e).__name__)
+        return False
+
+
+def say_form_failed(c: Candor, body: dict, user: str, lang: str = "en") -> None:
+    """Tell the person, privately where they clicked, that the form didn't open."""
+    channel = (body.get("container") or {}).get("channel_id") or \
+        (body.get("channel") or {}).get("id") or user
+    try:
+        c.client.chat_postEphemeral(channel=channel, user=user,
+                                    text=SLACK_NO_FORM.get(lang, SLACK_NO_FORM["en"]))
+    except Exception as e:
+        log.warning("could not tell a person the form failed: %s", type(e).__name__)

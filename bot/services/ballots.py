@@ -114,7 +114,9 @@ def record_ballot(c: Candor, team_id: str, token: str | None,
         clean = validate_ballot(keys, {k: qs[k].scale for k in keys}, answers, comment,
                                 set(keys))
     text = (comment or "").strip()
-    scrubbed = people.scrubber(c, team_id).scrub(text) if text else None
+    # Fetched with or without a comment, so a comment changes nothing observable.
+    scrubber = people.scrubber(c, team_id)
+    scrubbed = scrubber.scrub(text) if text else None
     with c.db.session() as s:
         c.box.cast(s, ticket, Ballot(ticket.team_label, clean, scrubbed or None))
     log.info("ballot sealed")

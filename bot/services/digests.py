@@ -9,6 +9,7 @@ round (digest now, preview, export) can never widen what can be derived.
 from __future__ import annotations
 
 import logging
+import uuid
 
 from slack_sdk.errors import SlackApiError
 
@@ -112,12 +113,12 @@ def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
     if unopened is not None:
         ensure_in_channel(c, channel)
         blocks, text = unopened_blocks(*unopened)
-        c.client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+        _post_once(c, channel, blocks, text)
         return f"Posted a notice in <#{channel}>: that round had too few answers to open."
     digest, rid = build(c, team_id, round_id)
     ensure_in_channel(c, channel)
     blocks, text = digest_blocks(digest)
-    c.client.chat_postMessage(channel=channel, blocks=blocks, text=text, unfurl_links=False)
+    _post_once(c, channel, blocks, text)
     record_publication(c, rid, digest)
     try:
         c.client.files_upload_v2(
@@ -127,6 +128,37 @@ def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
         log.warning("digest posted, chart upload failed: %s", _error_name(e))
     log.info("digest posted for round %s", digest.round_number)
     return f"Posted the digest in <#{channel}>."
+
+
+POST_EVENT = "candor_digest"
+
+
+def _post_once(c: Candor, channel: str, blocks: list[dict], text: str) -> None:
+    """Post with the client that never retries blindly: a 5xx or a timeout may
+    come after Slack posted. Then look for this very post (its metadata
+    carries a one-off id) before calling it a failure, so a retry by the
+    admin can't double it."""
+    post_id = uuid.uuid4().hex
+    try:
+        (c.poster or c.client).chat_postMessage(
+            channel=channel, blocks=blocks, text=text, unfurl_links=False,
+            metadata={"event_type": POST_EVENT, "event_payload": {"post": post_id}})
+    except Exception as e:
+        if isinstance(e, SlackApiError) and e.response.status_code < 500:
+            raise
+        if not _find_post(c, channel, post_id):
+            raise
+        log.info("digest post answered %s but was posted", _error_name(e))
+
+
+def _find_post(c: Candor, channel: str, post_id: str) -> bool:
+    try:
+        resp = c.client.conversations_history(channel=channel, limit=20,
+                                               include_all_metadata=True)
+    except Exception:
+        return False
+    return any(((m.get("metadata") or {}).get("event_payload") or {}).get("post") == post_id
+               for m in resp.get("messages", []))
 
 
 def _error_name(e: Exception) -> str:

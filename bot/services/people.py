@@ -82,7 +82,9 @@ def is_admin(c: Candor, team_id: str, user_id: str) -> bool:
         if e.response.get("error") in ("user_not_found", "user_not_visible"):
             return False
         raise  # Slack is struggling: say so, rather than wrongly refuse an admin
-    ok = directory.is_workspace_admin(u) and u.get("team_id", team_id) == team_id
+    # On Enterprise Grid an admin's home workspace may differ from this one.
+    teams = {u.get("team_id", team_id), *((u.get("enterprise_user") or {}).get("teams") or [])}
+    ok = directory.is_workspace_admin(u) and team_id in teams
     _remember(c, "admin", key, ok)
     return ok
 

@@ -93,3 +93,16 @@ def test_joins_a_public_channel_and_explains_a_private_one(stack, fake):
     s.slash(ADMIN, "digest channel CPRIV00002")
     fake.wait_for(lambda: any("invite me" in r.get("text", "").lower()
                               for r in fake.responses_for(ADMIN)))
+
+
+def test_a_digest_posted_before_a_500_is_not_posted_twice(stack, fake):
+    """Slack answered 500 after it had posted: candor finds the post (by its
+    metadata) instead of failing, so neither it nor the admin posts again."""
+    _round(stack, fake)
+    stack.sender.slash(ADMIN, "digest channel <#CLEADERS01|leaders>")
+    fake.wait_for(lambda: "Digests will be posted" in _last_text(fake))
+    fake.inject("chat.postMessage", status=500, count=1, after_effect=True)
+    stack.sender.slash(ADMIN, "close now")
+    fake.wait_for(lambda: fake.files, timeout=8)  # the chart follows a successful post
+    digests = [m for m in fake.channel_messages("CLEADERS01") if m.get("blocks")]
+    assert len(digests) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.admin import add_question_modal, admin_only_modal
-from bot.listeners._util import asker
+from bot.listeners._util import asker, open_form, say_form_failed
 from bot.services.people import is_admin
 
 
@@ -14,4 +14,5 @@ def add_question(ack, body, context, client):
     if not (team and user and trigger):
         return
     view = add_question_modal() if is_admin(c, team, user) else admin_only_modal()
-    client.views_push(trigger_id=trigger, view=view)
+    if not open_form(c, trigger, view, push=True):
+        say_form_failed(c, body, user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.blocks.admin import admin_only_modal
-from bot.listeners._util import asker
+from bot.listeners._util import asker, open_form, say_form_failed
 from bot.services import settings
 from bot.services.people import is_admin
 
@@ -23,4 +23,5 @@ def open_settings(ack, body, context, client):
     # The buttons only show for admins, but a payload can be crafted: check again.
     view = (settings.modal_for(c, team, which.group(1)) if is_admin(c, team, user)
             else admin_only_modal())
-    client.views_open(trigger_id=trigger, view=view)
+    if not open_form(c, trigger, view):
+        say_form_failed(c, body, user)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.checkin import privacy_modal
-from bot.listeners._util import asker
+from bot.listeners._util import asker, open_form, say_form_failed
 from bot.services import settings
 from bot.services.people import lang_of
 
@@ -14,5 +14,6 @@ def privacy_info(ack, body, context, client):
     if not (team and user and body.get("trigger_id")):
         return
     min_n, min_c = settings.thresholds(c, team)
-    client.views_open(trigger_id=body["trigger_id"],
-                      view=privacy_modal(lang_of(c, team, user), min_n, min_c))
+    lang = lang_of(c, team, user)
+    if not open_form(c, body["trigger_id"], privacy_modal(lang, min_n, min_c)):
+        say_form_failed(c, body, user, lang)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.checkin import checkin_modal, refusal_modal
-from bot.listeners._util import asker
+from bot.listeners._util import asker, open_form, say_form_failed
 from bot.services import ballots
 from bot.services.people import lang_of
 
@@ -35,4 +35,5 @@ def start_checkin(ack, body, context, client):
     form = ballots.checkin_form(c, team, ticket)
     view = (refusal_modal(lang, form.refusal) if form.refusal
             else checkin_modal(lang, form.questions, {"k": ticket, **_dm_of(body)}))
-    client.views_open(trigger_id=trigger, view=view)
+    if not open_form(c, trigger, view):
+        say_form_failed(c, body, user, lang)

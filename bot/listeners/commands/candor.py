@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.commands import HELP, Command, UsageError, parse
 from bot.context import Candor
 from bot.i18n import t
-from bot.listeners._util import candor, team_of
+from bot.listeners._util import SLACK_NO_FORM, candor, open_form, team_of
 from bot.services import digests, home, rounds, settings, workspace
 from bot.services.errors import ServiceError, friendly
 from bot.services.people import is_admin, lang_of
@@ -44,11 +44,13 @@ def _preview(a: Asked) -> None:
     a.respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
 
 
-def _modal(which: str) -> Callable[[Asked], None]:
-    def open_modal(a: Asked) -> None:
+def _modal(which: str) -> Callable[[Asked], str | None]:
+    def open_modal(a: Asked) -> str | None:
         if not a.trigger_id:
             raise ServiceError("Slack didn't send what I need to open a form. Please try again.")
-        a.client.views_open(trigger_id=a.trigger_id, view=settings.modal_for(a.c, a.team, which))
+        if open_form(a.c, a.trigger_id, settings.modal_for(a.c, a.team, which)):
+            return None
+        return SLACK_NO_FORM["en"]
     return open_modal
 
 
@@ -110,6 +112,12 @@ def _run(ack, cmd: Command, a: Asked) -> None:
     if cmd.admin_only and not is_admin(a.c, a.team, a.user):
         ack(text=t(lang_of(a.c, a.team, a.user), "reply.admin_only"), response_type="ephemeral")
         return
+    if cmd.opens_form:
+        ack()  # first: the form opens after the ack, within the trigger's 3 s
+        reply = HANDLERS[cmd.name](a)
+        if reply:
+            a.respond(text=reply, response_type="ephemeral", replace_original=False)
+        return
     if cmd.slow:
         ack(text="On it…", response_type="ephemeral")
         reply = HANDLERS[cmd.name](a)
@@ -121,7 +129,7 @@ def _run(ack, cmd: Command, a: Asked) -> None:
 
 
 def _answer(ack, respond, cmd: Command, text: str) -> None:
-    if cmd.slow:
+    if cmd.slow or cmd.opens_form:
         respond(text=text, response_type="ephemeral", replace_original=False)
     else:
         ack(text=text, response_type="ephemeral")

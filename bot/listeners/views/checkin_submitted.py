@@ -76,9 +76,11 @@ def checkin_submitted(ack, body, context, client):
         return
     answers, comment = _answers(view)
     try:
-        ballots.record_ballot(c, team, ticket, answers, comment)
+        # Read before sealing: a fault after the ballot is stored would
+        # otherwise ask the clinician to retry something already saved.
         resources = ballots.support_resources(c, team)
         receipts = ballots.dm_receipts(c, team)
+        ballots.record_ballot(c, team, ticket, answers, comment)
     except InvalidBallot as e:
         ack(response_action="errors", errors={
             ("comment" if k == "comment" else f"q_{k}"): t(lang, v, max=1000)

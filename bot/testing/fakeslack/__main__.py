@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--team-name", default="Demo Clinic")
     parser.add_argument("--bot-user-id", default="UBOT")
     parser.add_argument("--bot-token", default="xoxb-test")
+    parser.add_argument(
+        "--app-token", default="xapp-1-A0001-fake", help="for apps.connections.open (Socket Mode)"
+    )
     parser.add_argument("--trigger-ttl", type=float, default=3.0)
     parser.add_argument(
         "--limit", action="append", default=[], type=parse_limit, metavar="METHOD=N/s[:BURST]"
@@ -67,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         trigger_ttl=args.trigger_ttl,
         host=args.host,
         port=args.port,
+        app_token=args.app_token,
     )
     if args.users:
         seed_demo(fake, args.users, edge_cases=not args.no_edge_cases)

@@ -20,6 +20,7 @@ RPC_FUNCTIONS = frozenset(
         "user_name",
         "channel_name",
         "issue_trigger",
+        "trigger_attempts",
         "new_response_url",
         "view",
         "last_opened_view",
@@ -39,6 +40,7 @@ RPC_FUNCTIONS = frozenset(
         "inject",
         "inject_429",
         "inject_delay",
+        "inject_reset",
         "clear_faults",
     }
 )

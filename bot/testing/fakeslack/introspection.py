@@ -38,6 +38,7 @@ class Introspection(Workspace):
             self._error_counts.clear()
             self._ratelimited.clear()
             self._injected.clear()
+            self._trigger_attempts.clear()
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

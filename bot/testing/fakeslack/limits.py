@@ -1,5 +1,10 @@
 """Misbehaving on purpose: token-bucket rate limits answered with 429 + Retry-After,
-and injected 5xx/429/slow responses, optionally *after* the state change."""
+and injected 5xx/429/slow/reset responses, optionally *after* the state change.
+
+Faults are keyed by Web API method name ("chat.postMessage"), "*" for any method,
+or one of the non-API endpoints: UPLOAD (the upload_url files_upload_v2 POSTs the
+bytes to) and RESPONSE_URL (what bolt's respond() POSTs to).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+UPLOAD = "upload"
+RESPONSE_URL = "response_url"
+
+
+class DropConnection(Exception):
+    """Raised on the request path to reset the TCP connection instead of answering."""
 
 
 @dataclass
@@ -45,6 +57,7 @@ class _Fault:
     delay: float = 0.0
     retry_after: int | None = None
     error: str = "fatal_error"
+    reset: bool = False  # cut the connection (RST) instead of answering
 
 
 class Limits:
@@ -103,11 +116,13 @@ class Limits:
         delay: float = 0.0,
         error: str | None = None,
     ) -> None:
-        """The next `count` calls to `method` ("*" = any) get HTTP `status`.
+        """The next `count` calls to `method` ("*" = any API method, or UPLOAD /
+        RESPONSE_URL) get HTTP `status`.
 
         By default the call has no effect. With after_effect=True the state change
-        happens (e.g. the message IS posted) and only the response is an error —
-        optionally after `delay` seconds, so a client timeout can be simulated too.
+        happens (chat.postMessage: the message IS posted; chat.update: it IS edited;
+        UPLOAD: the bytes ARE stored) and only the answer is an error, optionally after
+        `delay` seconds. For "posted, then the client timed out" see inject_delay.
         """
         default_error = {500: "fatal_error", 502: "bad_gateway", 503: "service_unavailable"}
         fault = _Fault(
@@ -135,10 +150,25 @@ class Limits:
 
         after_effect=False: sleep, then apply the change (a client that timed out has
         no idea whether it happened — it will, later). after_effect=True: apply the
-        change at once, then sleep before answering.
+        change at once, then sleep before answering: with `seconds` above the client's
+        timeout, the post is made and the client sees a timeout. On UPLOAD this is an
+        upload URL that hangs.
         """
         with self._lock:
             self._faults.setdefault(method, []).append(_Fault(None, count, after_effect, seconds))
+
+    def inject_reset(
+        self, method: str, count: int = 1, *, after_effect: bool = False, delay: float = 0.0
+    ) -> None:
+        """The next `count` calls get no answer: the connection is reset (ECONNRESET).
+
+        after_effect=True applies the change first (the message IS posted, the bytes ARE
+        uploaded), like a proxy dying on the way back; `delay` seconds pass before the cut.
+        """
+        with self._lock:
+            self._faults.setdefault(method, []).append(
+                _Fault(None, count, after_effect, delay, error="connection_reset", reset=True)
+            )
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -167,6 +197,17 @@ class Limits:
             bucket = limit.buckets[key] = _Bucket(limit.per_second, limit.burst, limit.burst, now)
         wait = bucket.take(now)
         return max(1, math.ceil(wait)) if wait > 0 else 0
+
+    @staticmethod
+    def _strike(fault: _Fault | None) -> _Fault | None:
+        """Carry out `fault` on the request path: sleep its delay, then raise DropConnection
+        for a reset; return it if it answers with an error status, None to answer normally."""
+        if fault is None:
+            return None
+        time.sleep(fault.delay)
+        if fault.reset:
+            raise DropConnection(fault.error)
+        return fault if fault.status is not None else None
 
     @staticmethod
     def _fault_response(fault: _Fault) -> tuple[int, dict[str, str], dict[str, Any]]:

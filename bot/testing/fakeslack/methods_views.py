@@ -1,6 +1,10 @@
 """views.open/push/update/publish, and the modal stacks and App Home views they act on:
 trigger_ids (valid for `trigger_ttl` seconds, once), pushes (at most 3 deep), hashes,
-and what Slack does once a view_submission is acked."""
+and what Slack does once a view_submission is acked.
+
+Trigger errors are Slack's: `invalid_trigger_id` (never issued), `exchanged_trigger_id`
+(already used), `expired_trigger_id` (older than `trigger_ttl`). Every views.open/push
+attempt is recorded, failures included (`trigger_attempts()`)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ from .state import Workspace
 if TYPE_CHECKING:
     from .server import FakeSlack
 
+# The methods that spend a trigger_id.
+TRIGGER_METHODS = ("views.open", "views.push")
+
 
 class Views(Workspace):
     """FakeSlack's modal stacks and App Home views, kept in the Workspace state."""
@@ -30,6 +37,48 @@ class Views(Workspace):
                 "used": False,
             }
             return trigger
+
+    def trigger_attempts(
+        self, trigger_id: str | None = None, method: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every views.open/push call (for `trigger_id` / `method` if given), in order.
+
+        Each: method, trigger_id, user_id (None if the fake never issued it), age (seconds
+        since issue, None likewise), ok (the view opened), error (Slack's error or None)
+        and status (the HTTP status answered; None when a fault reset the connection).
+        Calls that a rate limit or an injected fault stopped are here too.
+        """
+        with self._lock:
+            return [
+                dict(a)
+                for a in self._trigger_attempts
+                if (trigger_id is None or a["trigger_id"] == trigger_id)
+                and (method is None or a["method"] == method)
+            ]
+
+    def _record_trigger_attempt(
+        self,
+        method: str,
+        params: dict[str, Any],
+        handled: dict[str, Any] | None,
+        answer: tuple[int, dict[str, str], dict[str, Any]] | None,
+    ) -> None:
+        trigger_id = str(params.get("trigger_id") or params.get("interactivity_pointer") or "")
+        body = handled or (answer[2] if answer else {"ok": False, "error": "connection_reset"})
+        with self._changed:
+            issued = self._triggers.get(trigger_id)
+            self._trigger_attempts.append(
+                {
+                    "method": method,
+                    "trigger_id": trigger_id,
+                    "user_id": issued["user_id"] if issued else None,
+                    "age": time.monotonic() - issued["issued"] if issued else None,
+                    "ok": bool(body.get("ok")),
+                    "error": body.get("error"),
+                    "status": answer[0] if answer else None,
+                }
+            )
+            self._changed.notify_all()
 
     def apply_view_response(
         self, user_id: str, view_id: str, response: dict[str, Any] | None

@@ -1,10 +1,12 @@
 """The Slack side that calls the *bot*: signed slash commands, clicks, submissions, events.
 
-`SlackSender` builds the same payloads Slack sends to an app's Request URL and signs
-them exactly like Slack (v0 HMAC-SHA256 over "v0:{timestamp}:{body}"). It works with
-an in-process `FakeSlack` or a `RemoteFake` (the fake in another process): trigger_ids
-and response_urls are issued by the fake, so views.open / respond() from the bot land
-in the fake where tests can see them.
+`Interactions` builds the same payloads Slack sends to an app; `SlackSender` POSTs them
+to the app's Request URL signed exactly like Slack (v0 HMAC-SHA256 over
+"v0:{timestamp}:{body}") and times each answer against Slack's 3 s deadline
+(`AckTooSlow`, `sender.acks`); `fake.socket` (socketmode.py) delivers the same payloads
+over Socket Mode. It works with an in-process `FakeSlack` or a `RemoteFake` (the fake in
+another process): trigger_ids and response_urls are issued by the fake, so views.open /
+respond() from the bot land in the fake where tests can see them.
 """
 
 from __future__ import annotations
@@ -16,30 +18,34 @@ import time
 import uuid
 from typing import Any
 
-from .signing import Reply, SignedClient
+from .signing import ACK_DEADLINE, Reply, SignedClient
 from .viewstate import MULTI_OPTION, SINGLE_OPTION, element_state, find_element, state_from
 
 
-class SlackSender(SignedClient):
-    """Sends what Slack sends to the bot at `bot_url` (e.g. .../slack/events), signed.
+class Interactions:
+    """What Slack sends to an app, built like Slack; a transport supplies post_form
+    (slash commands), post_payload (interactivity) and post_json (Events API).
 
-    Every public method also takes post()'s keyword overrides for negative tests:
-    `timestamp=`, `signing_secret=`, `signature=`, `headers=`.
+    slash/click/submit carry a fresh trigger_id from the fake (`reply.trigger_id`);
+    pass `trigger_id=` to send a particular one (e.g. a spent or stale one).
     """
 
-    def __init__(
-        self,
-        bot_url: str,
-        signing_secret: str,
-        fake: Any,
-        *,
-        timeout: float = 10.0,
-        verification_token: str = "fake-verification-token",
-    ):
-        super().__init__(bot_url, signing_secret, timeout=timeout)
+    def __init__(self, fake: Any, verification_token: str = "fake-verification-token"):
         self.fake = fake
         self.verification_token = verification_token
         self._event_ids = itertools.count(1)
+
+    def post_form(self, fields: dict[str, Any], **overrides: Any) -> Reply:
+        raise NotImplementedError
+
+    def post_payload(self, payload: dict[str, Any], **overrides: Any) -> Reply:
+        raise NotImplementedError
+
+    def post_json(self, envelope: dict[str, Any], **overrides: Any) -> Reply:
+        raise NotImplementedError
+
+    def _trigger(self, user_id: str, overrides: dict[str, Any]) -> str:
+        return overrides.pop("trigger_id", None) or self.fake.issue_trigger(user_id)
 
     # ------------------------------------------------------------------ payload parts
 
@@ -92,7 +98,7 @@ class SlackSender(SignedClient):
             "api_app_id": self.fake.app_id,
             "is_enterprise_install": "false",
             "response_url": self.fake.new_response_url(user_id, channel_id),
-            "trigger_id": self.fake.issue_trigger(user_id),
+            "trigger_id": self._trigger(user_id, overrides),
         }
         return self.post_form(fields, **overrides)
 
@@ -154,7 +160,7 @@ class SlackSender(SignedClient):
             "user": self._user(user_id),
             "api_app_id": self.fake.app_id,
             "token": self.verification_token,
-            "trigger_id": self.fake.issue_trigger(user_id),
+            "trigger_id": self._trigger(user_id, overrides),
             "team": self._team(),
             "enterprise": None,
             "is_enterprise_install": False,
@@ -214,7 +220,7 @@ class SlackSender(SignedClient):
             "user": self._user(user_id),
             "api_app_id": self.fake.app_id,
             "token": self.verification_token,
-            "trigger_id": self.fake.issue_trigger(user_id),
+            "trigger_id": self._trigger(user_id, overrides),
             "view": submitted,
             "response_urls": [],
             "is_enterprise_install": False,
@@ -326,3 +332,28 @@ class SlackSender(SignedClient):
         return self.fake.last_opened_view(user_id)
 
     state_from = staticmethod(state_from)
+
+
+class SlackSender(SignedClient, Interactions):
+    """Sends what Slack sends to the bot at `bot_url` (e.g. .../slack/events), signed.
+
+    Every public method also takes post()'s keyword overrides for negative tests:
+    `timestamp=`, `signing_secret=`, `signature=`, `headers=`. Each answer is timed
+    (`reply.latency`, `sender.acks`); past `ack_deadline` seconds (Slack's 3 s) the call
+    raises AckTooSlow, as the user would have seen an error. ack_deadline=None only records.
+    """
+
+    def __init__(
+        self,
+        bot_url: str,
+        signing_secret: str,
+        fake: Any,
+        *,
+        timeout: float = 10.0,
+        verification_token: str = "fake-verification-token",
+        ack_deadline: float | None = ACK_DEADLINE,
+    ):
+        SignedClient.__init__(
+            self, bot_url, signing_secret, timeout=timeout, ack_deadline=ack_deadline
+        )
+        Interactions.__init__(self, fake, verification_token)

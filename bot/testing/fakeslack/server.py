@@ -4,20 +4,28 @@
 slack_sdk's `WebClient` and slack_bolt to work against it unchanged (point
 `WebClient(base_url=fake.api_url)` / `SLACK_API_URL` at it). It keeps the workspace
 state (users, channels, DMs, messages, views, files) behind one lock, records every
-call, and can misbehave on purpose: token-bucket rate limits answered with 429 +
-Retry-After, injected 5xx/429/slow responses, and faults that strike *after* the
-state change (the message was posted but the client saw an error), which is what
-crash/duplicate-safety tests need.
+call, and can misbehave on purpose (limits.py): token-bucket rate limits answered with
+429 + Retry-After; injected 5xx/429 answers, delays and connection resets, on any Web
+API method, the files_upload_v2 upload URL or a response_url; and faults that strike
+*after* the state change (the message was posted but the client saw a 500, a reset or
+a timeout), which is what crash/duplicate-safety tests need.
 
-This module is the HTTP side and the call path; the rest lives next to it:
-state.py (the workspace), methods_*.py (the Web API methods), blockkit.py,
-limits.py, introspection.py (what tests read back) and control.py (/_fake/...).
+It also serves Slack's Socket Mode (`fake.socket`, socketmode.py): apps.connections.open
+with the app-level token returns a ws:// URL on the same loopback port.
+
+This module is the Web API call path; the rest lives next to it: httpd.py (HTTP),
+state.py (the workspace), methods_*.py (the Web API methods), blockkit.py, limits.py,
+introspection.py (what tests read back), control.py (/_fake/...), websocket.py,
+socketlink.py and socketmode.py.
 
 Deliberate realism (so bugs surface here rather than in production):
 - users.list includes Slackbot (USLACKBOT, `is_bot: false`!) and the app's bot user.
 - The bot must be a member of a channel to post/read there (`not_in_channel`);
   private channels it is not in look like `channel_not_found`.
-- trigger_ids expire after `trigger_ttl` seconds (Slack: 3 s) and work once.
+- trigger_ids expire after `trigger_ttl` seconds (Slack: 3 s) and work once; every
+  views.open/push attempt is recorded with its outcome (`trigger_attempts()`).
+- Tokens are typed: the bot token (xoxb-) for the Web API, the app-level token (xapp-)
+  only for apps.connections.open; the other one gets `not_allowed_token_type`.
 - Views and messages get light validation of Slack's hard limits (modal title
   <= 24 chars, private_metadata <= 3000, <= 50 message blocks / 100 view blocks,
   unique block_ids, input blocks need a submit button) -> `invalid_arguments` /
@@ -28,23 +36,18 @@ Anything not modelled is either an `unknown_method` or silently accepted.
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
-import sys
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 # Imported for their @api_method registrations.
 from . import methods_chat, methods_conversations, methods_files, methods_users  # noqa: F401
-from .api import API_METHODS, JSON_PARAMS, SlackError, json_value, truthy
-from .control import handle_control
+from .api import API_METHODS, SlackError, truthy
+from .httpd import FakeHandler, FakeHTTPServer
 from .introspection import Introspection
-from .limits import Limits
-from .methods_views import Views
+from .limits import RESPONSE_URL, UPLOAD, Limits
+from .methods_views import TRIGGER_METHODS, Views
+from .socketmode import APP_TOKEN_METHODS, SocketMode
 
 
 class FakeSlack(Views, Introspection, Limits):
@@ -64,6 +67,7 @@ class FakeSlack(Views, Introspection, Limits):
         include_slackbot: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        app_token: str = "xapp-1-A0001-fake",
     ):
         super().__init__(
             team_id,
@@ -76,9 +80,10 @@ class FakeSlack(Views, Introspection, Limits):
             trigger_ttl=trigger_ttl,
             include_slackbot=include_slackbot,
         )
+        self.app_token = app_token
         self._host = host
         self._requested_port = port
-        self._server: ThreadingHTTPServer | None = None
+        self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         # What happened (read back by Introspection) and what to break (Limits).
         self._calls = []
@@ -88,13 +93,14 @@ class FakeSlack(Views, Introspection, Limits):
         self._injected = {}
         self._rate_limits = {}
         self._faults = {}
+        self.socket = SocketMode(self)  # Slack's Socket Mode side, served on the same port
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> FakeSlack:
         if self._server is not None:
             return self
-        self._server = _Server((self._host, self._requested_port), _Handler)
+        self._server = FakeHTTPServer((self._host, self._requested_port), FakeHandler)
         self._server.fake = self
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -109,6 +115,7 @@ class FakeSlack(Views, Introspection, Limits):
         if self._server is None:
             return
         self._server.shutdown()
+        self.socket.drop()  # server_close() waits for the WebSocket sessions' threads
         self._server.server_close()
         self._server = None
         if self._thread is not None:
@@ -152,7 +159,33 @@ class FakeSlack(Views, Introspection, Limits):
     def handle_api(
         self, method: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        """Run one Web API call: returns (HTTP status, extra headers, JSON body)."""
+        """Run one Web API call: returns (HTTP status, extra headers, JSON body).
+
+        Raises DropConnection when an injected reset cuts the connection instead.
+        """
+        retry_after, fault = self._admit(method, params)
+        handled: dict[str, Any] | None = None  # the method's own answer, when it ran
+        answer: tuple[int, dict[str, str], dict[str, Any]] | None = None
+        try:
+            if retry_after:
+                answer = (
+                    429,
+                    {"Retry-After": str(retry_after)},
+                    {"ok": False, "error": "ratelimited"},
+                )
+                return answer
+            failed = self._strike(fault) if fault and not fault.after_effect else None
+            if failed is None:
+                handled = self._run_method(method, params, token)
+                failed = self._strike(fault) if fault and fault.after_effect else None
+            answer = self._fault_response(failed) if failed else (200, {}, handled or {})
+            return answer
+        finally:
+            if method in TRIGGER_METHODS:  # including failures, so tests can count attempts
+                self._record_trigger_attempt(method, params, handled, answer)
+
+    def _admit(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+        """Record the call; return (Retry-After seconds if rate limited, the fault to apply)."""
         with self._changed:
             self._calls.append((method, params))
             self._call_counts[method] = self._call_counts.get(method, 0) + 1
@@ -163,50 +196,61 @@ class FakeSlack(Views, Introspection, Limits):
             if fault:
                 self._injected[method] = self._injected.get(method, 0) + 1
             self._changed.notify_all()
-        if retry_after:
-            return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
+        return retry_after, fault
 
-        if fault and not fault.after_effect:
-            time.sleep(fault.delay)
-            if fault.status is not None:
-                return self._fault_response(fault)
+    def _auth_error(self, method: str, token: str | None) -> str | None:
+        if not token:
+            return "not_authed"
+        wanted, other = (
+            (self.app_token, self.bot_token)
+            if method in APP_TOKEN_METHODS
+            else (self.bot_token, self.app_token)
+        )
+        if token == wanted:
+            return None
+        return "not_allowed_token_type" if token == other else "invalid_auth"
 
-        if token != self.bot_token:
-            body: dict[str, Any] = {
-                "ok": False,
-                "error": "not_authed" if not token else "invalid_auth",
-            }
-        else:
-            handler = API_METHODS.get(method)
-            with self._changed:
-                try:
-                    if handler is None:
-                        raise SlackError("unknown_method")
-                    body = {"ok": True, **handler(self, params)}
-                except SlackError as err:
-                    body = err.body()
-                if not body["ok"]:
-                    self._error_counts[method] = self._error_counts.get(method, 0) + 1
-                self._changed.notify_all()
+    def _run_method(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        error = self._auth_error(method, token)
+        if error:
+            return {"ok": False, "error": error}
+        handler = API_METHODS.get(method)
+        with self._changed:
+            try:
+                if handler is None:
+                    raise SlackError("unknown_method")
+                body = {"ok": True, **handler(self, params)}
+            except SlackError as err:
+                body = err.body()
+            if not body["ok"]:
+                self._error_counts[method] = self._error_counts.get(method, 0) + 1
+            self._changed.notify_all()
+        return body
 
-        if fault and fault.after_effect:
-            time.sleep(fault.delay)
-            if fault.status is not None:
-                return self._fault_response(fault)
-        return 200, {}, body
+    def _take_endpoint_fault(self, endpoint: str) -> Any:
+        with self._changed:
+            self._call_counts[endpoint] = self._call_counts.get(endpoint, 0) + 1
+            fault = self._take_fault(endpoint)
+            if fault:
+                self._injected[endpoint] = self._injected.get(endpoint, 0) + 1
+            return fault
 
     def handle_upload(self, file_id: str, data: bytes) -> tuple[int, str]:
+        """The upload_url POST of files_upload_v2 (faults: inject*(UPLOAD, ...))."""
+        fault = self._take_endpoint_fault(UPLOAD)
+        failed = self._strike(fault) if fault and not fault.after_effect else None
+        if failed:
+            return failed.status or 500, "error"
         with self._changed:
-            self._call_counts["upload"] = self._call_counts.get("upload", 0) + 1
-            fault = self._take_fault("upload")
             pending = self._pending_uploads.get(file_id)
-            if fault and fault.status is not None:
-                return fault.status, "error"
             if pending is None:
                 return 404, "file not found"
             pending["content"] = data
             self._changed.notify_all()
-            return 200, f"OK - {len(data)}"
+        failed = self._strike(fault) if fault and fault.after_effect else None
+        if failed:
+            return failed.status or 500, "error"
+        return 200, f"OK - {len(data)}"
 
     def new_response_url(
         self,
@@ -225,11 +269,12 @@ class FakeSlack(Views, Introspection, Limits):
             return f"{self.base_url}/response/{rid}"
 
     def handle_response_url(self, rid: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A POST to a response_url (faults: inject*(RESPONSE_URL, ...))."""
+        fault = self._take_endpoint_fault(RESPONSE_URL)
+        failed = self._strike(fault) if fault and not fault.after_effect else None
+        if failed:
+            return failed.status or 500, {"ok": False, "error": failed.error}
         with self._changed:
-            self._call_counts["response_url"] = self._call_counts.get("response_url", 0) + 1
-            fault = self._take_fault("response_url")
-            if fault and fault.status is not None:
-                return fault.status, {"ok": False, "error": fault.error}
             meta = self._response_urls.get(rid)
             if meta is None:
                 return 404, {"ok": False, "error": "invalid_url"}
@@ -240,7 +285,10 @@ class FakeSlack(Views, Introspection, Limits):
             self._response_log.append({"user_id": meta["user_id"], "body": body, **meta})
             self._apply_response(meta, body)
             self._changed.notify_all()
-            return 200, {"ok": True}
+        failed = self._strike(fault) if fault and fault.after_effect else None
+        if failed:
+            return failed.status or 500, {"ok": False, "error": failed.error}
+        return 200, {"ok": True}
 
     def _apply_response(self, meta: dict[str, Any], body: dict[str, Any]) -> None:
         """replace_original/delete_original act on the message the button was in."""
@@ -255,113 +303,3 @@ class FakeSlack(Views, Introspection, Limits):
                 original["blocks"] = body["blocks"]
         elif body.get("response_type") == "in_channel" and channel_id in self._convs:
             self._store_message(channel_id, body)
-
-
-# ---------------------------------------------------------------------------------
-# HTTP plumbing
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    fake: FakeSlack
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that time out (inject_delay) hang up mid-response; that is expected.
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "FakeSlack/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read calls instead
-        pass
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _send(
-        self,
-        status: int,
-        body: bytes | str | dict[str, Any],
-        headers: dict[str, str] | None = None,
-        content_type: str = "application/json; charset=utf-8",
-    ) -> None:
-        if isinstance(body, dict):
-            data = json.dumps(body, default=_json_default).encode()
-        else:
-            data = body.encode() if isinstance(body, str) else body
-            if content_type.startswith("application/json"):
-                content_type = "text/plain; charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _params(self, body: bytes) -> dict[str, Any]:
-        query = urlsplit(self.path).query
-        params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if body:
-            if content_type == "application/json":
-                decoded = json.loads(body)
-                if isinstance(decoded, dict):
-                    params.update(decoded)
-            else:
-                params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-        return params
-
-    def do_GET(self) -> None:
-        self._dispatch(b"")
-
-    def do_POST(self) -> None:
-        self._dispatch(self._read_body())
-
-    def _dispatch(self, body: bytes) -> None:
-        fake = self.server.fake
-        path = urlsplit(self.path).path
-        try:
-            if path.startswith("/api/"):
-                params = self._params(body)
-                token = params.pop("token", None)
-                auth = self.headers.get("Authorization") or ""
-                if auth.lower().startswith("bearer "):
-                    token = auth[7:].strip()
-                for key in JSON_PARAMS:  # record decoded documents, not JSON strings
-                    if isinstance(params.get(key), str):
-                        params[key] = json_value(params[key])
-                status, headers, reply = fake.handle_api(path[len("/api/") :], params, token)
-                self._send(status, reply, headers)
-            elif path.startswith("/upload/") and self.command == "POST":
-                status, text = fake.handle_upload(path[len("/upload/") :], body)
-                self._send(status, text, content_type="text/plain; charset=utf-8")
-            elif path.startswith("/response/") and self.command == "POST":
-                try:
-                    payload = json.loads(body or b"{}")
-                except ValueError:
-                    self._send(400, {"ok": False, "error": "invalid_payload"})
-                    return
-                status, reply = fake.handle_response_url(path[len("/response/") :], payload)
-                self._send(status, reply)
-            elif path.startswith("/_fake/"):
-                self._send(*handle_control(fake, path, self.command, body))
-            else:
-                self._send(404, {"ok": False, "error": "not_found"})
-        except (ConnectionError, TimeoutError):
-            raise
-        except Exception as exc:  # a bug in the fake: make it loud but keep serving
-            self._send(500, {"ok": False, "error": "fake_internal_error", "detail": repr(exc)})
-            raise
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

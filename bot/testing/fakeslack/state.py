@@ -69,6 +69,7 @@ class Workspace:
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._dm_of: dict[str, str] = {}
         self._triggers: dict[str, dict[str, Any]] = {}
+        self._trigger_attempts: list[dict[str, Any]] = []
         self._views: dict[str, dict[str, Any]] = {}
         self._view_owner: dict[str, str | None] = {}
         self._view_stacks: dict[str, list[str]] = {}

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import socketserver
-import threading
 import time
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from bot.testing.fakeslack import FakeSlack, SlackSender, sign, state_from
 
-SECRET = "s3cr3t-signing"
+from .helpers import SECRET, bolt_app, serving
 
 SURVEY = {
     "type": "modal",
@@ -86,25 +81,13 @@ QUESTION_BLOCKS = [
 ]  # fmt: skip
 
 
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture
 def bot():
     """A tiny bolt app wired to the fake; yields (fake, sender, seen)."""
     with FakeSlack() as fake:
         fake.add_user("U1", "ana", "Ana Alvarez")
         fake.add_channel("C_GENERAL", "general", members=["U1", fake.bot_user_id])
-        app = App(
-            client=WebClient(base_url=fake.api_url, token=fake.bot_token),
-            signing_secret=SECRET,
-        )
+        app = bolt_app(fake)
         seen: dict = {}
 
         @app.command("/candor")
@@ -139,19 +122,8 @@ def bot():
                          "text": {"type": "mrkdwn", "text": "Welcome"}}]}  # fmt: skip
             client.views_publish(user_id=event["user"], view=home_view)
 
-        server = make_server(
-            "127.0.0.1", 0, SlackRequestHandler(app),
-            server_class=_ThreadingWSGIServer, handler_class=_QuietHandler,
-        )  # fmt: skip
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
-        try:
+        with serving(app) as url:
             yield fake, SlackSender(url, SECRET, fake), seen
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
 
 
 def test_signature_matches_slack_sdk_verifier():
