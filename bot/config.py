@@ -2,16 +2,68 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import cached_property
+from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_DEFAULT_API = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
     """A setting is missing or invalid; the message names the variable."""
+
+
+def data_dir() -> Path:
+    """The per-user folder for candor's data, so every command finds the same
+    database wherever it is run from (XDG on Linux)."""
+    try:
+        home = Path.home()
+    except RuntimeError:
+        raise ConfigError("no home folder to keep the database in; set DATABASE_URL") from None
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share"
+    return base / "candor"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'candor.db'}"
+
+
+def _database_url(v: str) -> str:
+    """Check a DATABASE_URL and name its driver for SQLAlchemy 2 (psycopg 3)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        u = make_url(v)
+    except (ArgumentError, ValueError):
+        raise ValueError("can't be read as a database URL; use sqlite:////path/to/candor.db "
+                         "or postgresql://user:password@host:5432/dbname") from None
+    scheme = v.split("://", 1)[0]
+    backend, _, driver = u.drivername.partition("+")
+    if backend in ("postgres", "postgresql"):
+        # Heroku hands out postgres://; psycopg2 URLs from other tools work
+        # unchanged with psycopg 3, which candor installs.
+        if driver not in ("", "psycopg", "psycopg2"):
+            raise ValueError(f"uses the {driver} driver; candor talks to PostgreSQL with psycopg 3: "
+                             "write postgresql://…")
+        return "postgresql+psycopg" + v[len(scheme):]
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise ValueError(f"uses the {driver} driver; write sqlite:////path/to/candor.db")
+        return v
+    raise ValueError(f"{backend} isn't supported; use sqlite:////path/to/candor.db "
+                     "or postgresql://user:password@host:5432/dbname")
 
 
 class Settings(BaseSettings):
@@ -21,7 +73,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=SLACK_DEFAULT_API, alias="SLACK_API_URL")
-    database_url: str = Field(default="sqlite:///candor.db", alias="DATABASE_URL")
+    database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
     secret_key: str | None = Field(default=None, alias="CANDOR_SECRET_KEY")
     # Retired master keys, newest first; only `candor keys rotate` reads them.
     old_secret_keys: str = Field(default="", alias="CANDOR_OLD_SECRET_KEYS")
@@ -41,14 +93,32 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _db(cls, v: str) -> str:
-        # Heroku hands out postgres://; SQLAlchemy 2 wants a dialect+driver name.
-        if v.startswith("postgres://"):
-            v = "postgresql+psycopg://" + v[len("postgres://"):]
-        elif v.startswith("postgresql://"):
-            v = "postgresql+psycopg://" + v[len("postgresql://"):]
-        if not v.startswith(("sqlite", "postgresql")):
-            raise ValueError("must be a sqlite:/// or postgres:// URL")
+        return _database_url(v.strip()) if v.strip() else default_database_url()
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, v: str | None) -> str | None:
+        if v and not v.startswith("xoxb-"):
+            hint = (" (that is the app-level token: it goes in SLACK_APP_TOKEN)"
+                    if v.startswith("xapp-") else "")
+            raise ValueError("must be the Bot User OAuth Token, starting with xoxb- "
+                             f"(OAuth & Permissions){hint}")
         return v
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, v: str | None) -> str | None:
+        if v and not v.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp- (Basic Information "
+                             "→ App-Level Tokens, with the connections:write scope)")
+        return v or None
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        if v.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{v[:20]!r} isn't a level; use one of {', '.join(LOG_LEVELS)}")
+        return v.strip().upper()
 
     @field_validator("secret_key")
     @classmethod
@@ -64,6 +134,10 @@ class Settings(BaseSettings):
             if uid[:1] not in ("U", "W") or not uid.isalnum():
                 raise ValueError(f"{uid!r} is not a Slack user ID (like U012AB3CD)")
         return v
+
+    @property
+    def database_is_default(self) -> bool:
+        return self.database_url == default_database_url()
 
     @cached_property
     def admins(self) -> frozenset[str]:

@@ -39,6 +39,13 @@ def claim(s: Session, delivery_id: int, now: datetime) -> bool:
     ).rowcount)
 
 
+def still_claimed(s: Session, delivery_id: int, claimed_at: datetime) -> bool:
+    """Whether the row is still in "sending" under this very claim."""
+    return s.scalar(select(Delivery.id).where(
+        Delivery.id == delivery_id, Delivery.status == "sending",
+        Delivery.claimed_at == claimed_at)) is not None
+
+
 def _set(s: Session, delivery_id: int, **values) -> None:
     s.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 

@@ -58,10 +58,14 @@ def open_form(c: Candor, trigger_id: str, view: dict, *, push: bool = False) -> 
 
 def say_form_failed(c: Candor, body: dict, user: str, lang: str = "en") -> None:
     """Tell the person, privately where they clicked, that the form didn't open."""
+    say(c, body, user, SLACK_NO_FORM.get(lang, SLACK_NO_FORM["en"]))
+
+
+def say(c: Candor, body: dict, user: str, text: str) -> None:
+    """An ephemeral note to the person, where they clicked (or in their DM)."""
     channel = (body.get("container") or {}).get("channel_id") or \
         (body.get("channel") or {}).get("id") or user
     try:
-        c.client.chat_postEphemeral(channel=channel, user=user,
-                                    text=SLACK_NO_FORM.get(lang, SLACK_NO_FORM["en"]))
+        c.client.chat_postEphemeral(channel=channel, user=user, text=text)
     except Exception as e:
-        log.warning("could not tell a person the form failed: %s", type(e).__name__)
+        log.warning("could not send a person an ephemeral note: %s", type(e).__name__)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -24,11 +27,11 @@ app.add_typer(keys_app, name="keys")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (Alembic)."""
-    from storage.migrate import upgrade
+    from storage.migrate import heads
 
-    s = common.settings()
-    upgrade(s.database_url)
-    typer.echo("database is up to date")
+    db = common.database(common.settings(), upgrade=True)
+    db.dispose()
+    typer.echo(f"database is up to date: {db.location} (revision {', '.join(heads())})")
 
 
 def _wait_forever(stop: threading.Event) -> None:
@@ -37,62 +40,116 @@ def _wait_forever(stop: threading.Event) -> None:
     stop.wait()
 
 
+def _bind(wsgi, port: int):
+    from bot.processes.web import listen
+
+    try:
+        return listen(wsgi, port)
+    except OSError as e:
+        raise ConfigError(f"can't listen on port {port} ({e.strerror or e}); "
+                          "choose another with --port or PORT") from None
+
+
+def _start_clock(c):
+    from bot.processes.clock import Clock
+
+    k = Clock(c)
+    k.start()
+    return k
+
+
 @app.command()
 def serve(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000)")] = None) -> None:
     """Run the HTTP app (POST /slack/events, GET /healthz) on a production server."""
     from bot.app import create_app
-    from bot.processes.web import make_wsgi
-    from bot.processes.web import serve as run_server
+    from bot.processes import web
+    from storage.db import WEB
 
     s = common.settings()
     s.require("slack_bot_token", "slack_signing_secret")
-    c = common.candor(s)
-    wsgi = make_wsgi(create_app(c), c.db)
-    typer.echo(f"candor serving on :{port or s.port}")
-    run_server(wsgi, port or s.port)
+    server = _bind(None, common.port(port, s))  # a taken port fails before anything else
+    c = common.candor(s, limits=WEB, start=True)
+    server.application = web.make_wsgi(create_app(c), c.db)
+    typer.echo(f"candor serving on :{server.effective_port}")
+    try:
+        web.run(server)
+    finally:
+        c.db.dispose()
 
 
 @app.command()
 def clock() -> None:
     """Run the scheduler: deliveries, reminders, closing rounds, retention."""
-    from bot.app import create_app
-    from bot.processes.clock import Clock
-
     s = common.settings()
-    c = common.candor(s)
-    create_app(c)  # registers the after-close hooks (digest)
-    k = Clock(c)
-    k.start()
+    c = common.candor(s, start=True)
+    k = _start_clock(c)
     stop = threading.Event()
     _wait_forever(stop)
     k.stop()
+    c.db.dispose()
+
+
+def _socket_mode(bolt, s):
+    """Connect to Slack over Socket Mode, or one line saying why not."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    quiet = logging.getLogger("candor.socket")
+    # Its own client for apps.connections.open, logging where we can quiet it.
+    opener = WebClient(base_url=s.slack_api_url, timeout=10, logger=quiet)
+    handler = SocketModeHandler(bolt, s.slack_app_token, logger=quiet, web_client=opener)
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # a failed first connect is reported below, once
+    try:
+        handler.connect()
+    except SlackApiError as e:
+        handler.close()
+        raise ConfigError(f"Slack refused the Socket Mode connection ({e.response.get('error')}): "
+                          "SLACK_APP_TOKEN must be this app's app-level token (xapp-) with "
+                          "connections:write, and Socket Mode must be on") from None
+    except Exception as e:
+        handler.close()
+        raise ConfigError(f"can't connect to Slack in Socket Mode ({s.slack_api_url}): "
+                          f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    finally:
+        quiet.setLevel(level)
+    return handler
 
 
 @app.command()
-def run(port: Annotated[int | None, typer.Option()] = None) -> None:
+def run(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 3000)")] = None) -> None:
     """Serve and clock in one process (Socket Mode when SLACK_APP_TOKEN is set)."""
     from bot.app import create_app
-    from bot.processes.clock import Clock
-    from bot.processes.web import make_wsgi
-    from bot.processes.web import serve as run_server
+    from bot.processes import web
+    from storage.db import WEB, WORKER, Database
 
     s = common.settings()
-    c = common.candor(s)
     socket = bool(s.slack_app_token)
-    if not socket:
-        s.require("slack_signing_secret")
+    s.require("slack_bot_token", *(() if socket else ("slack_signing_secret",)))
+    server = _bind(None, common.port(port, s))
+    c = common.candor(s, limits=WEB, start=True)
     bolt = create_app(c, socket_mode=socket)
-    k = Clock(c)
-    k.start()
+    # In Socket Mode the port serves /healthz only: Slack's requests come
+    # over the socket, unsigned, so they must never be accepted over HTTP.
+    server.application = web.make_wsgi(None if socket else bolt, c.db)
+    handler = _socket_mode(bolt, s) if socket else None
+    # The clock may wait on the database longer than Slack's 3 s allow the web side.
+    on_time = dataclasses.replace(c, db=Database(s.database_url, WORKER))
+    k = _start_clock(on_time)
+    if socket:
+        typer.echo(f"candor running: connected to Slack in Socket Mode; /healthz on "
+                   f":{server.effective_port}")
+    else:
+        typer.echo(f"candor serving on :{server.effective_port}, with its clock")
     try:
-        if socket:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            SocketModeHandler(bolt, s.slack_app_token).start()
-        else:
-            run_server(make_wsgi(bolt, c.db), port or s.port)
+        web.run(server)
     finally:
+        if handler is not None:
+            handler.close()
         k.stop()
+        on_time.db.dispose()
+        c.db.dispose()
 
 
 @app.command()
@@ -172,3 +229,12 @@ def main() -> None:
     except ConfigError as e:
         print(f"candor: {e}", file=sys.stderr)
         sys.exit(2)
+    except Exception as e:  # a fault: one line; the traceback only when asked for
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            traceback.print_exc()
+        what = (f"the database failed: {common.reason(e)}" if isinstance(e, SQLAlchemyError)
+                else f"{type(e).__name__}: {common.reason(e)}")
+        print(f"candor: {what} (LOG_LEVEL=DEBUG shows the details)", file=sys.stderr)
+        sys.exit(1)

@@ -27,7 +27,18 @@ from storage.lease import ClockLease
 
 log = logging.getLogger("candor.clock")
 
+# Longer than the invitation poster's HTTP timeout (10 s): by then any post a
+# dead process had in flight has landed, or never will.
+DEAD_HOLDER_WINDOW = timedelta(seconds=15)
+# A holder whose lease expired may only be frozen, and wake mid-send.
+EXPIRED_HOLDER_WINDOW = timedelta(seconds=60)
+
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+# How the lease was taken (ClockLease.previous), for the log.
+TAKEN = {"new": "holds the lease",
+         "dead": "took over the lease from a clock that is no longer running",
+         "expired": "took over the lease from a clock that stopped renewing it"}
 
 
 class Clock:
@@ -36,6 +47,8 @@ class Clock:
         self.lease = ClockLease(c.db, c.now, ttl=lease_ttl)
         self.tick_seconds = tick_seconds
         self.holding = False
+        # How old a "sending" row must be before recovery checks it (see hold).
+        self.orphan_age = EXPIRED_HOLDER_WINDOW
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -51,16 +64,19 @@ class Clock:
         except Exception:
             log.exception("lease check failed")
             self.holding = False
+        if was and not self.holding:
+            log.warning("clock lease lost; standing by until it can take it again")
         if self.holding and not was:
-            log.info("clock lease acquired (%s, previous holder %s)", self.lease.holder,
-                     self.lease.previous)
-            # A dead holder's rows can be checked at once; an expired one may
-            # still be finishing a send, so only its older rows are touched now
-            # (the lifecycle job checks the rest a minute later).
-            fresh = self.lease.previous in ("dead", "new")
+            log.info("clock %s (%s)", TAKEN.get(self.lease.previous, "holds the lease"),
+                     self.lease.holder)
+            # A post a dead holder sent just before dying may still land at
+            # Slack, so even its rows wait out the poster's timeout before
+            # being checked; an expired holder may still be running, so only
+            # its older rows are touched now (the lifecycle job checks the rest).
+            self.orphan_age = DEAD_HOLDER_WINDOW if self.lease.previous in ("dead", "new") \
+                else EXPIRED_HOLDER_WINDOW
             with self._lock:
-                outbox.recover_orphans(
-                    self.c, older_than=None if fresh else timedelta(seconds=60))
+                outbox.recover_orphans(self.c, older_than=self.orphan_age)
         return self.holding
 
     def deliver(self) -> int:
@@ -95,7 +111,7 @@ class Clock:
         # Not while this process is itself mid-batch; next time, then.
         if self._lock.acquire(blocking=False):
             try:
-                outbox.recover_orphans(self.c, older_than=timedelta(seconds=60))
+                outbox.recover_orphans(self.c, older_than=self.orphan_age)
             finally:
                 self._lock.release()
 
@@ -156,7 +172,11 @@ class Clock:
         sched.start()
         self._thread = threading.Thread(target=self._deliver_loop, name="deliver", daemon=True)
         self._thread.start()
-        log.info("clock started")
+        if self.holding:
+            log.info("clock started")
+        else:
+            log.info("clock started, standing by: another clock holds the lease; this one "
+                     "takes over if that one stops")
 
     def stop(self) -> None:
         self._stop.set()

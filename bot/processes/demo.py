@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import textwrap
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.config import ConfigError
 from storage import maintenance
+
+# Everything the demo writes in --out; it removes these and nothing else.
+DB_NAME, CHART_NAME = "candor-demo.db", "candor-trend.png"
+WRITES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", CHART_NAME)
 
 TEAMS = [("C0OUTPT01", "outpatient"), ("C0CRISIS1", "crisis-team"), ("C0CASEMG1", "case-management")]
 LEADERS = ("C0LEADS01", "leadership")
@@ -111,6 +115,25 @@ def _answers(view: dict, team: str, rnd: int, rng: random.Random) -> dict:
     return answers
 
 
+def prepare_out(out: Path) -> None:
+    """Make `out` ready for a new demo: remove what an earlier demo wrote there,
+    and refuse a folder holding anything else rather than delete it."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a folder")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in WRITES or p.is_dir())
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+            raise ConfigError(f"--out {out} holds files the demo didn't write ({shown}); "
+                              "choose an empty or new folder")
+        for name in WRITES:
+            (out / name).unlink(missing_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"can't create --out {out} ({e.strerror or e})") from None
+
+
 def run_demo(out: Path, people: int = 40, seed: int = 7, rounds: int = 4) -> None:
     from bot.processes.stack import LocalStack
     from bot.services import outbox
@@ -118,10 +141,8 @@ def run_demo(out: Path, people: int = 40, seed: int = 7, rounds: int = 4) -> Non
     from storage.migrate import upgrade
 
     rng = random.Random(seed)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    url = f"sqlite:///{out / 'candor-demo.db'}"
+    prepare_out(out)
+    url = f"sqlite:///{(out / DB_NAME).absolute()}"
     upgrade(url)
     say = print
     with FakeSlack(team_name="Riverbend Community Mental Health") as fake:
@@ -170,7 +191,7 @@ def run_demo(out: Path, people: int = 40, seed: int = 7, rounds: int = 4) -> Non
             _show_digest(say, fake, out)
         finally:
             stack.stop()
-    say(f"\nDemo database: {out / 'candor-demo.db'}")
+    say(f"\nDemo database: {out / DB_NAME}")
 
 
 def _show_clinician(say, language: str, dm, view) -> None:
@@ -202,6 +223,6 @@ def _show_digest(say, fake, out: Path) -> None:
     charts = [f for f in fake.files if f.get("channel") == LEADERS[0]]
     if charts:
         f = charts[-1]
-        path = out / "candor-trend.png"
+        path = out / CHART_NAME
         path.write_bytes(f["content"])
         say(f"\nChart uploaded to #{LEADERS[1]} with alt text:\n  {f.get('alt_txt', '')}\nSaved to {path}")

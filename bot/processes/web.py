@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import signal
+import threading
+import time
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from storage import migrate
 from storage.db import Database
 
 log = logging.getLogger("candor.web")
@@ -15,18 +20,75 @@ log = logging.getLogger("candor.web")
 MAX_BODY = 512 * 1024
 
 
-def make_wsgi(app: App, db: Database):
-    slack = SlackRequestHandler(app, path="/slack/events")
+class Health:
+    """GET /healthz: is the database reachable and at this candor's schema?
+
+    At most one check runs at a time, on its own thread, within `budget`
+    seconds. A probe that arrives while one runs shares it; once a check is
+    over budget, probes answer at once that the database is not answering,
+    so a hung database can't tie up the web server's threads."""
+
+    def __init__(self, db: Database, budget: float = 1.0):
+        self.db, self.budget = db, budget
+        self._lock = threading.Lock()
+        self._running: threading.Event | None = None  # set when the running check ends
+        self._started = 0.0
+        self._last: tuple[bool, dict] = (True, {})
+
+    def __call__(self) -> tuple[bool, dict]:
+        with self._lock:
+            if self._running is None:
+                self._running, self._started = threading.Event(), time.monotonic()
+                threading.Thread(target=self._run, args=(self._running,), daemon=True,
+                                 name="healthz").start()
+            done, started = self._running, self._started
+        left = started + self.budget - time.monotonic()
+        if left > 0 and done.wait(left):
+            return self._last
+        return False, {"database": "not answering",
+                       "reason": f"the database did not answer within {self.budget:g} s"}
+
+    def _run(self, done: threading.Event) -> None:
+        result = self._check()
+        with self._lock:
+            if result[0] != self._last[0]:
+                log.warning("health: %s", result[1].get("reason", "database reachable again"))
+            self._last, self._running = result, None
+        done.set()
+
+    def _check(self) -> tuple[bool, dict]:
+        try:
+            schema = migrate.check(self.db)
+        except Exception as e:  # any fault here means "not healthy", never a 500
+            # The detail goes to the log only: /healthz is public.
+            log.debug("health check failed: %s", type(e).__name__)
+            return False, {"database": "unreachable", "reason": "the database can't be reached"}
+        problem = schema.problem()
+        if problem:
+            return False, {"database": schema.state,
+                           "reason": problem + ("" if schema.unknown else "; run `candor db upgrade`")}
+        return True, {"database": "reachable", "schema": ",".join(schema.current)}
+
+
+def _reply(start_response, status: str, body: bytes, kind: str = "text/plain"):
+    start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def make_wsgi(app: App | None, db: Database, *, health_budget: float = 1.0):
+    """The app, or without one (Socket Mode) only /healthz."""
+    slack = SlackRequestHandler(app, path="/slack/events") if app is not None else None
+    health = Health(db, health_budget)
 
     def wsgi(environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            ok = db.ping()
-            start_response("200 OK" if ok else "503 Service Unavailable",
-                           [("Content-Type", "application/json")])
-            return [b'{"ok":true,"database":"reachable"}' if ok
-                    else b'{"ok":false,"database":"unreachable"}']
+            ok, detail = health()
+            return _reply(start_response, "200 OK" if ok else "503 Service Unavailable",
+                          json.dumps({"ok": ok, **detail}).encode(), "application/json")
+        if slack is None:
+            return _reply(start_response, "404 Not Found", b"not found")
         if path == "/slack/events" and method == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -34,20 +96,50 @@ def make_wsgi(app: App, db: Database):
                 length = -1
             if length < 0 or length > MAX_BODY:
                 # Rejected before the body is read or parsed.
-                start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
-                return [b"request body too large"]
+                return _reply(start_response, "413 Payload Too Large", b"request body too large")
+            # bolt's verifier does int() on it and, failing, reaches the error
+            # handler, which answers 200: refuse it here as unsigned.
+            ts = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            if ts is not None and not (ts.isascii() and ts.isdigit()):
+                return _reply(start_response, "401 Unauthorized", b"invalid request timestamp")
         try:
             return slack(environ, start_response)
         except Exception:  # bolt itself choked on a malformed payload
             log.warning("rejected a malformed Slack request")
-            start_response("400 Bad Request", [("Content-Type", "text/plain")])
-            return [b"malformed request"]
+            return _reply(start_response, "400 Bad Request", b"malformed request")
 
     return wsgi
 
 
-def serve(wsgi, port: int, threads: int = 8) -> None:
-    from waitress import serve as waitress_serve
+def starting(environ, start_response):
+    """What answers until the app is ready (see `listen`)."""
+    return _reply(start_response, "503 Service Unavailable",
+                  b'{"ok": false, "reason": "starting"}', "application/json")
 
-    waitress_serve(wsgi, host="0.0.0.0", port=port, threads=threads,
-                   max_request_body_size=MAX_BODY, ident="candor")
+
+def listen(wsgi, port: int, *, host: str = "0.0.0.0", threads: int = 8):
+    """Bind now, so a taken port fails before anything else and the caller
+    can say where it listens; serve with `run`. Without `wsgi` yet, set
+    `.application` before `run`."""
+    from waitress.server import create_server
+
+    return create_server(wsgi or starting, host=host, port=port, threads=threads,
+                         max_request_body_size=MAX_BODY, ident="candor")
+
+
+def run(server) -> None:
+    """Serve until SIGTERM or Ctrl-C, then return so the caller can clean up."""
+    def _stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def serve(wsgi, port: int, threads: int = 8) -> None:
+    run(listen(wsgi, port, threads=threads))

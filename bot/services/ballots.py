@@ -122,11 +122,11 @@ def record_ballot(c: Candor, team_id: str, token: str | None,
     log.info("ballot sealed")
 
 
-def support_resources(c: Candor, team_id: str) -> str:
-    """The support text every thank-you shows (the same for everyone, so its
-    size says nothing about the answers)."""
+def support_resources(c: Candor, team_id: str, lang: str = "en") -> str:
+    """The support text every thank-you shows (the same for everyone who
+    reads that language, so its size says nothing about the answers)."""
     with c.db.session() as s:
-        return resources_text(workspaces.require(s, team_id))
+        return resources_text(workspaces.require(s, team_id), lang)
 
 
 def dm_receipts(c: Candor, team_id: str) -> bool:

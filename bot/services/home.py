@@ -72,7 +72,7 @@ def publish_home(c: Candor, team_id: str, user_id: str, lang: str | None = None)
     with c.db.session() as s:
         ws = workspaces.ensure(s, team_id)
         paused = workspaces.is_paused(s, team_id, user_id)
-        res = resources_text(ws)
+        res = resources_text(ws, lang)
         min_n, min_c = ws.min_score_n, ws.min_comment_n
     blocks = []
     if people.is_admin(c, team_id, user_id):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
@@ -43,12 +43,13 @@ def due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
         return outbox_rows.due_ids(s, c.now(), limit, team_id)
 
 
-def claim(c: Candor, delivery_id: int) -> bool:
+def claim(c: Candor, delivery_id: int) -> datetime | None:
     """pending -> sending, atomically: of two senders only one wins a row. Done
     just before the send, so a crash leaves at most one row per worker in
-    "sending" for recovery to check."""
+    "sending" for recovery to check. Returns the claim's time (None if lost)."""
+    now = c.now()
     with c.db.session() as s:
-        return outbox_rows.claim(s, delivery_id, c.now())
+        return now if outbox_rows.claim(s, delivery_id, now) else None
 
 
 def _content(c: Candor, s, d: Delivery) -> tuple[list[dict], str]:
@@ -67,16 +68,23 @@ def _content(c: Candor, s, d: Delivery) -> tuple[list[dict], str]:
 
 
 def claim_and_send(c: Candor, delivery_id: int) -> str:
-    return send_one(c, delivery_id) if claim(c, delivery_id) else "skipped"
+    claimed = claim(c, delivery_id)
+    return send_one(c, delivery_id, claimed) if claimed else "skipped"
 
 
-def send_one(c: Candor, delivery_id: int) -> str:
-    """Send one claimed ("sending") invitation or reminder."""
+def send_one(c: Candor, delivery_id: int, claimed_at: datetime | None = None) -> str:
+    """Send one claimed ("sending") invitation or reminder. With `claimed_at`,
+    only while that claim still stands: a process that froze after claiming
+    (and whose row another clock has since recovered) must not post it again."""
     with c.db.session() as s:
         d = outbox_rows.by_id(s, delivery_id)
         if d is None or d.status != "sending":
             return "skipped"
         blocks, text = _content(c, s, d)
+    if claimed_at is not None:
+        with c.db.session() as s:
+            if not outbox_rows.still_claimed(s, delivery_id, claimed_at):
+                return "skipped"
     # Only the Slack call is in doubt from here: it may have posted even if
     # the reply never came.
     try:
@@ -88,6 +96,8 @@ def send_one(c: Candor, delivery_id: int) -> str:
         err = str(e.response.get("error") or e.response.status_code)
         if e.response.status_code >= 500:
             return _uncertain(c, d, f"HTTP {e.response.status_code}")
+        if e.response.status_code == 429:
+            return _rate_limited(c, d, e)
         return _failed(c, d, err, permanent=err in PERMANENT)
     except Exception as e:  # timeouts and connection errors: did it arrive?
         return _uncertain(c, d, type(e).__name__)
@@ -104,6 +114,22 @@ def _uncertain(c: Candor, d: Delivery, err: str) -> str:
         outbox_rows.mark_unconfirmed(s, d.id, f"unconfirmed: {err}", c.now())
     log.warning("delivery %s unconfirmed (%s); will check the DM before retrying", d.id, err)
     return "uncertain"
+
+
+def _rate_limited(c: Candor, d: Delivery, e: SlackApiError) -> str:
+    """A 429 (after the client's own waits) is Slack saying "later", not a
+    failure: back to pending after Retry-After, however long the storm, for
+    as long as the round is open (due() only sends for open rounds)."""
+    try:
+        wait = float(e.response.headers.get("Retry-After", 30))
+    except (TypeError, ValueError):
+        wait = 30.0
+    with c.db.session() as s:
+        outbox_rows.mark_failed_or_retry(
+            s, d.id, "ratelimited", final=False,
+            retry_at=c.now() + timedelta(seconds=min(max(wait, 1.0), 300.0)))
+    log.warning("delivery %s rate limited; will retry", d.id)
+    return "retry"
 
 
 def _failed(c: Candor, d: Delivery, err: str, permanent: bool) -> str:

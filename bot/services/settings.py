@@ -21,6 +21,7 @@ from analytics.thresholds import (
 from bot.blocks import admin as blocks
 from bot.commands import MAX_QUESTIONS, USAGE, WINDOW_DAYS, normal_time
 from bot.context import Candor
+from bot.i18n import t
 from bot.services.errors import Invalid
 from storage import workspaces
 from storage.models import QuestionRow
@@ -31,16 +32,10 @@ RESOURCES_MAX = 1500
 THEME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
-DEFAULT_RESOURCES = (
-    "If you are in the US, you can call or text *988* (the 988 Suicide & Crisis Lifeline) "
-    "any time, or chat at 988lifeline.org. Your organisation's Employee Assistance Program "
-    "(EAP) is confidential too — ask HR for its number, or see your benefits guide."
-)
-
-
-def resources_text(ws) -> str:
-    """The support text shown after a hard burnout answer: the admin's, or the default."""
-    return (ws.resources_text or "").strip() or DEFAULT_RESOURCES
+def resources_text(ws, lang: str = "en") -> str:
+    """The support text every thank-you shows: the admin's, or the default
+    (988 and the EAP) in the reader's language."""
+    return (ws.resources_text or "").strip() or t(lang, "support.default")
 
 
 def modal_for(c: Candor, team: str, which: str) -> dict:

@@ -49,3 +49,25 @@ def test_questions_command_says_so_when_the_form_fails(stack, fake):
     fake.wait_for(lambda: any("click again" in r.get("text", "")
                               for r in fake.responses_for(ADMIN)), timeout=6)
     assert len(fake.calls_to("views.open")) - before == 1
+
+
+def test_start_checkin_says_so_when_the_database_is_down(stack, fake, db):
+    """v1's button silently did nothing; now the person is told, privately."""
+    from sqlalchemy import event
+
+    _round(stack, fake)
+    uid = TEAM_A[2]
+    error = db.engine.dialect.loaded_dbapi.OperationalError
+
+    def fail(*_):
+        raise error("the database went away")
+
+    event.listen(db.engine, "before_cursor_execute", fail)
+    try:
+        stack.sender.click(uid, "start_checkin", message=fake.dm_messages(uid)[0])
+        fake.wait_for(lambda: fake.calls_to("chat.postEphemeral"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fail)
+    (note,) = fake.calls_to("chat.postEphemeral")
+    assert "database" in note["text"] and note["user"] == uid
+    assert not fake.calls_to("views.open")

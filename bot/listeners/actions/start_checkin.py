@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.blocks.checkin import checkin_modal, refusal_modal
-from bot.listeners._util import asker, open_form, say_form_failed
+from bot.listeners._util import asker, open_form, say, say_form_failed
 from bot.services import ballots
+from bot.services.errors import DB_DOWN, DatabaseError
 from bot.services.people import lang_of
 
 
@@ -31,8 +32,12 @@ def start_checkin(ack, body, context, client):
     ticket = _ticket(body)
     if not (team and user and trigger and ticket):
         return
-    lang = lang_of(c, team, user)
-    form = ballots.checkin_form(c, team, ticket)
+    try:
+        lang = lang_of(c, team, user)
+        form = ballots.checkin_form(c, team, ticket)
+    except DatabaseError:
+        say(c, body, user, DB_DOWN)  # v1 silently did nothing
+        return
     view = (refusal_modal(lang, form.refusal) if form.refusal
             else checkin_modal(lang, form.questions, {"k": ticket, **_dm_of(body)}))
     if not open_form(c, trigger, view):

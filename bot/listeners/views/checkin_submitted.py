@@ -78,7 +78,7 @@ def checkin_submitted(ack, body, context, client):
     try:
         # Read before sealing: a fault after the ballot is stored would
         # otherwise ask the clinician to retry something already saved.
-        resources = ballots.support_resources(c, team)
+        resources = ballots.support_resources(c, team, lang)
         receipts = ballots.dm_receipts(c, team)
         ballots.record_ballot(c, team, ticket, answers, comment)
     except InvalidBallot as e:
