@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import time
 
-from bot.services import outbox
-from tests.builders import ADMIN, TEAM_A
-
-
-def _round(stack, fake):
-    s = stack.sender
-    s.slash(ADMIN, "audience add <#CTEAMA0001|team-alpha>")
-    fake.wait_for(lambda: any("Added" in r.get("text", "") for r in fake.responses_for(ADMIN)))
-    s.slash(ADMIN, "send now")
-    fake.wait_for(lambda: any("is open" in r.get("text", "") for r in fake.responses_for(ADMIN)))
-    outbox.deliver_due(stack.candor)
+from tests.builders import ADMIN, TEAM_A, open_round
 
 
 def test_start_checkin_is_not_retried_on_429_and_the_person_is_told(stack, fake):
-    _round(stack, fake)
+    open_round(stack)
     uid = TEAM_A[1]
     fake.inject_429("views.open", retry_after=1, count=1)
     before = len(fake.calls_to("views.open"))
@@ -55,7 +45,7 @@ def test_start_checkin_says_so_when_the_database_is_down(stack, fake, db):
     """v1's button silently did nothing; now the person is told, privately."""
     from sqlalchemy import event
 
-    _round(stack, fake)
+    open_round(stack)
     uid = TEAM_A[2]
     error = db.engine.dialect.loaded_dbapi.OperationalError
 
