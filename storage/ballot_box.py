@@ -210,9 +210,13 @@ class BallotBox:
         """Respondents per stored label; merged teams' invitations move to the
         merged label, so no rate is shown for a team that was merged away."""
         invited: Counter[str] = Counter()
+        changed: dict[str, int | None] = {}
         for tc in s.scalars(select(TeamCount).where(TeamCount.round_id == rnd.id)).all():
             stored = label.get(tc.team_label, tc.team_label)
             invited[stored] += tc.invited
+            # a merged label changed by at most the sum of its teams' changes
+            changed[stored] = (None if tc.changed is None or changed.get(stored, 0) is None
+                               else changed.get(stored, 0) + tc.changed)
             if stored != tc.team_label:
                 s.delete(tc)
         s.flush()
@@ -220,9 +224,11 @@ class BallotBox:
             tc = s.get(TeamCount, (rnd.id, team))
             if tc is None:
                 s.add(TeamCount(team_id=rnd.team_id, round_id=rnd.id, team_label=team,
-                                invited=invited[team], ballots=ballots[team]))
+                                invited=invited[team], ballots=ballots[team],
+                                changed=changed.get(team)))
             else:
                 tc.invited, tc.ballots = invited[team], ballots[team]
+                tc.changed = changed.get(team)
 
     def read_comments(self, s: Session, round_id: int) -> list[str]:
         out = [_comment_text(unseal(self._comments, c))

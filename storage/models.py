@@ -140,6 +140,15 @@ class Round(Base):
     # Respondent count per team is written by the ballot box, never per ballot.
     published: Mapped[list] = mapped_column(JSON, default=list)  # cells published so far
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The digest is owed from the close transaction on (an outbox of one):
+    # digest_post_id is the one-off id its message metadata carries, so a
+    # retry after a crash or a 5xx can find the post instead of doubling it.
+    digest_post_id: Mapped[str | None] = mapped_column(String(32))
+    digest_claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    digest_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    digest_posted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    digest_error: Mapped[str | None] = mapped_column(String(200))
+    chart_posted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Delivery(Base):
@@ -219,6 +228,10 @@ class TeamCount(Base):
     team_label: Mapped[str] = mapped_column(String(128), primary_key=True)
     invited: Mapped[int] = mapped_column(Integer, default=0)
     ballots: Mapped[int] = mapped_column(Integer, default=0)
+    # How many people joined or left this team's invited set since the
+    # previous round (NULL: no previous round to compare). Fewer than k, and
+    # subtracting the two rounds' figures could single someone out.
+    changed: Mapped[int | None] = mapped_column(Integer)
 
 
 class Lease(Base):

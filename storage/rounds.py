@@ -65,10 +65,30 @@ def add(s: Session, rnd: Round, invitations: list[Delivery], teams: dict[str, in
     for d in invitations:
         d.round_id = rnd.id
     s.add_all(invitations)
+    changed = _membership_changes(s, rnd, invitations)
     for label, n in teams.items():
         s.add(TeamCount(team_id=rnd.team_id, round_id=rnd.id, team_label=label, invited=n,
-                        ballots=0))
+                        ballots=0, changed=changed.get(label)))
     return rnd
+
+
+def _membership_changes(s: Session, rnd: Round, invitations: list[Delivery]) -> dict[str, int]:
+    """Per team: how many people joined or left its invited set since the
+    previous round. A team absent last round counts everyone as joined."""
+    prev = s.scalar(select(Round.id).where(Round.team_id == rnd.team_id,
+                                           Round.number < rnd.number)
+                    .order_by(Round.number.desc()).limit(1))
+    if prev is None:
+        return {}
+    before: dict[str, set[str]] = {}
+    for label, user in s.execute(select(Delivery.team_label, Delivery.user_id).where(
+            Delivery.round_id == prev, Delivery.kind == "prompt")):
+        before.setdefault(label, set()).add(user)
+    now: dict[str, set[str]] = {}
+    for d in invitations:
+        if d.kind == "prompt":
+            now.setdefault(d.team_label, set()).add(d.user_id)
+    return {label: len(members ^ before.get(label, set())) for label, members in now.items()}
 
 
 def mark_closed(s: Session, round_id: int, now: datetime) -> bool:

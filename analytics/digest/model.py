@@ -38,6 +38,9 @@ class RoundInfo:
     closes_on: date
     invited: Mapping[str, int] = field(default_factory=dict)  # team -> invited (public)
     respondents: Mapping[str, int] = field(default_factory=dict)  # team -> ballots
+    # team -> people who joined or left its invited set since the previous
+    # round (None or absent: unknown, e.g. the first round)
+    changed: Mapping[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ def _round_info(r: Round, tcs: list) -> RoundInfo:
         closes_on=(r.closed_at or r.closes_at).date(),
         invited={tc.team_label: tc.invited for tc in tcs},
         respondents={tc.team_label: tc.ballots for tc in tcs},
+        changed={tc.team_label: tc.changed for tc in tcs},
     )
 
 
