@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     # Raw (encrypted) comments are deleted this long after their round is published.
     retention_days: int = Field(default=180, alias="CANDOR_RETENTION_DAYS", ge=1, le=3650)
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # conversations.history is Tier 1 (1 call a minute, 15 messages a page)
+    # for apps installed outside the Marketplace since May 2025; a Marketplace
+    # app may set 50.
+    history_per_minute: float = Field(default=1.0, alias="CANDOR_SLACK_HISTORY_PER_MINUTE",
+                                      gt=0, le=100)
 
     @field_validator("slack_api_url")
     @classmethod

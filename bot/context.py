@@ -40,6 +40,9 @@ class Candor:
     poster: WebClient | None = None
     # For lookups made before an ack (3 s): one short try, no retries.
     quick: WebClient | None = None
+    # Reads conversations.history (Tier 1): no retries, never waits; a call
+    # that would exceed the tier is put off to a later clock tick instead.
+    reader: WebClient | None = None
     # Short-lived per-process lookups (admin rights, languages), keyed by kind.
     cache: dict = field(default_factory=dict)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("candor"))
@@ -59,4 +62,5 @@ class Candor:
             box=BallotBox(keyring),
             poster=make_client(settings, retry_unsafe=False),
             quick=make_client(settings, timeout=2, retries=False),
+            reader=make_client(settings, timeout=5, retries=False),
         )

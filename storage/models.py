@@ -62,6 +62,9 @@ class Workspace(Base):
     roster_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Biweekly schedules count weeks from this date.
     schedule_anchor: Mapped[str | None] = mapped_column(String(10))
+    # When the schedule was last set: catch-up never opens an occurrence that
+    # had already begun by then (a new schedule is not a missed one).
+    schedule_set_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Edit the invitation DM to "recorded" after a submit. Off by default: the
     # edit shows anyone with the workspace export who answered, and when.
     dm_receipts: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -3,6 +3,7 @@ the digest is computed from. Every function is scoped to one workspace."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -93,9 +94,11 @@ def _membership_changes(s: Session, rnd: Round, invitations: list[Delivery]) -> 
 
 def mark_closed(s: Session, round_id: int, now: datetime) -> bool:
     """Open -> closed; False if another caller closed it first. Taking the row
-    first serialises with any ballot being cast right now."""
+    first serialises with any ballot being cast right now. The same UPDATE
+    makes the digest owed, so a crash right after close can't lose it."""
     return bool(s.execute(update(Round).where(Round.id == round_id, Round.status == "open")
-                          .values(status="closed", closed_at=now)).rowcount)
+                          .values(status="closed", closed_at=now,
+                                  digest_post_id=uuid.uuid4().hex)).rowcount)
 
 
 def drop_unsent(s: Session, round_id: int) -> None:
@@ -126,6 +129,81 @@ def record_publication(s: Session, round_id: int, cells, now: datetime) -> None:
     r = s.get(Round, round_id)
     r.published = sorted(set(r.published or []) | set(cells))
     r.published_at = r.published_at or now
+
+
+# -- the owed digest (an outbox of one per round) ---------------------------------
+
+def _latest_closed():
+    latest = (select(Round.team_id, func.max(Round.number).label("n"))
+              .where(Round.status == "closed").group_by(Round.team_id).subquery())
+    return select(Round).join(
+        latest, (Round.team_id == latest.c.team_id) & (Round.number == latest.c.n))
+
+
+def owed_digests(s: Session) -> list[Round]:
+    """Closed rounds whose digest isn't posted yet, only the latest closed
+    round of each workspace (a newer digest supersedes an older one)."""
+    return list(s.scalars(_latest_closed().where(Round.digest_post_id.is_not(None),
+                                                 Round.digest_posted_at.is_(None))))
+
+
+def claim_digest(s: Session, round_id: int, seen: datetime | None,
+                 now: datetime) -> datetime | None:
+    """Take the owed digest for one attempt; None if someone else did since
+    it was read (`seen` is the claim time read then). Compare-and-set on
+    digest_claimed_at, so two clocks or a clock and `/candor digest now`
+    can never post it at the same time. Returns the new claim's time."""
+    q = update(Round).where(Round.id == round_id, Round.digest_posted_at.is_(None),
+                            Round.digest_post_id.is_not(None))
+    q = q.where(Round.digest_claimed_at.is_(None) if seen is None
+                else Round.digest_claimed_at == seen)
+    won = s.execute(q.values(digest_claimed_at=now,
+                             digest_attempts=Round.digest_attempts + 1)).rowcount
+    return now if won else None
+
+
+def digest_still_claimed(s: Session, round_id: int, claimed_at: datetime) -> bool:
+    """Checked just before posting: a slow attempt whose claim another has
+    since taken over must not post too."""
+    return s.scalar(select(Round.id).where(Round.id == round_id,
+                                           Round.digest_posted_at.is_(None),
+                                           Round.digest_claimed_at == claimed_at)) is not None
+
+
+def digest_attempt_ended(s: Session, round_id: int, now: datetime, *, posted: bool,
+                         error: str | None = None) -> None:
+    """`error` starting "refused:" means Slack turned the post down, so the
+    next attempt needn't look for it first."""
+    values: dict = {"digest_error": error[:200] if error else None, "digest_claimed_at": now}
+    if posted:
+        values["digest_posted_at"] = now
+    s.execute(update(Round).where(Round.id == round_id).values(**values))
+
+
+def owed_charts(s: Session, max_attempts: int = 8) -> list[Round]:
+    """Posted digests of the latest closed rounds whose chart didn't make it."""
+    return list(s.scalars(_latest_closed().where(
+        Round.digest_posted_at.is_not(None), Round.chart_posted_at.is_(None),
+        Round.unopened.is_(False), Round.digest_attempts < max_attempts)))
+
+
+def chart_attempt_failed(s: Session, round_id: int, now: datetime, error: str) -> None:
+    s.execute(update(Round).where(Round.id == round_id).values(
+        digest_claimed_at=now, digest_attempts=Round.digest_attempts + 1,
+        digest_error=("chart: " + error)[:200]))
+
+
+def mark_chart_posted(s: Session, round_id: int, now: datetime) -> None:
+    s.execute(update(Round).where(Round.id == round_id).values(chart_posted_at=now))
+
+
+def renew_digest(s: Session, round_id: int) -> str:
+    """`/candor digest now` on a round already posted: a new post, a new id."""
+    post_id = uuid.uuid4().hex
+    s.execute(update(Round).where(Round.id == round_id).values(
+        digest_post_id=post_id, digest_posted_at=None, digest_claimed_at=None,
+        digest_attempts=0, digest_error=None, chart_posted_at=None))
+    return post_id
 
 
 # -- invitations and progress ----------------------------------------------------

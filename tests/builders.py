@@ -119,3 +119,16 @@ def burnout_answers(flagged: int, n: int) -> list[int]:
 
 
 # ---------------------------------------------------------------------------
+
+
+def as_marketplace_app(fake, c) -> None:
+    """Slack and candor both treat the app as Marketplace-listed, so
+    conversations.history is Tier 3 (50 a minute) rather than Tier 1: for
+    tests that recover many rows and aren't about the tier itself."""
+    from bot.slackapi.client import Pacer
+
+    fake.marketplace()
+    for client in (c.reader, c.client):
+        if client is not None:
+            client.pacer.buckets["conversations.history"] = Pacer(
+                {"h": (50 / 60, 5)}).buckets["h"]

@@ -17,6 +17,8 @@ def fold(text: str) -> str:
     Used for *matching* only ("Agotada" / "agotada" / "agotáda" all fold to
     "agotada"); the returned string is never shown to anyone.
     """
+    if text.isascii():  # the common case, and nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.lower()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from analytics.calendar import WEEKDAY_NAMES
 from bot.blocks.kit import esc, plain, section
+from bot.blocks.kit import title as kit_title
 
 QUESTIONS_CALLBACK = "admin_questions"
 ADD_QUESTION_CALLBACK = "admin_add_question"
@@ -40,10 +41,10 @@ def _option(text: str, value: str) -> dict:
 
 def _modal(callback_id: str, title: str, blocks: list[dict], submit: str | None = None,
            close: str = "Close", meta: str = "") -> dict:
-    view = {"type": "modal", "callback_id": callback_id, "title": plain(title, 24),
-            "close": plain(close, 24), "private_metadata": meta, "blocks": blocks[:100]}
+    view = {"type": "modal", "callback_id": callback_id, "title": kit_title(title),
+            "close": kit_title(close), "private_metadata": meta, "blocks": blocks[:100]}
     if submit:
-        view["submit"] = plain(submit, 24)
+        view["submit"] = kit_title(submit)
     return view
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from analytics.questions import Question
-from bot.blocks.kit import esc, mrkdwn, plain
+from bot.blocks.kit import esc, mrkdwn, plain, title
 from bot.i18n import t
 
 COMMENT_MAX = 1000
@@ -94,14 +94,14 @@ def checkin_modal(lang: str, questions: list[Question], meta: dict) -> dict:
     })
     return {
         "type": "modal", "callback_id": CHECKIN_CALLBACK,
-        "title": plain(t(lang, "modal.title")[:24]), "submit": plain(t(lang, "modal.submit")),
-        "close": plain(t(lang, "modal.cancel")), "private_metadata": json.dumps(meta),
+        "title": title(t(lang, "modal.title")), "submit": title(t(lang, "modal.submit")),
+        "close": title(t(lang, "modal.cancel")), "private_metadata": json.dumps(meta),
         "blocks": blocks,
     }
 
 
-def message_modal(title: str, body: str, close: str = "Close") -> dict:
-    return {"type": "modal", "title": plain(title[:24]), "close": plain(close[:24]),
+def message_modal(heading: str, body: str, close: str = "Close") -> dict:
+    return {"type": "modal", "title": title(heading), "close": title(close),
             "blocks": [{"type": "section", "text": mrkdwn(body)}]}
 
 
@@ -121,7 +121,7 @@ def refusal_modal(lang: str, reason: str) -> dict:
 
 def privacy_modal(lang: str, min_n: int, min_comments: int) -> dict:
     return message_modal(
-        t(lang, "privacy.title"),
+        t(lang, "privacy.modal_title"),
         t(lang, "privacy.body", min_n=min_n, min_comments=min_comments),
         t(lang, "thanks.close"),
     )

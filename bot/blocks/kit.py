@@ -32,6 +32,15 @@ def cut(s: str, limit: int) -> str:
     return s[:end] + "…"
 
 
+def title(text: str, limit: int = 24) -> dict:
+    """A modal's title, close or submit label (24 characters at most): cut
+    at a word, never mid-word ("How candor keeps you ano")."""
+    if len(text) <= limit:
+        return plain(text)
+    words = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-")
+    return plain((words or text[:limit - 1]) + "…")
+
+
 def plain(text: str, limit: int = MAX_PLAIN) -> dict:
     return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
 

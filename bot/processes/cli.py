@@ -63,6 +63,7 @@ def serve(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 
     """Run the HTTP app (POST /slack/events, GET /healthz) on a production server."""
     from bot.app import create_app
     from bot.processes import web
+    from bot.services import people
     from storage.db import WEB
 
     s = common.settings()
@@ -70,6 +71,7 @@ def serve(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 
     server = _bind(None, common.port(port, s))  # a taken port fails before anything else
     c = common.candor(s, limits=WEB, start=True)
     server.application = web.make_wsgi(create_app(c), c.db)
+    people.keep_scrubbers_warm(c)
     typer.echo(f"candor serving on :{server.effective_port}")
     try:
         web.run(server)
@@ -122,6 +124,7 @@ def run(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 30
     """Serve and clock in one process (Socket Mode when SLACK_APP_TOKEN is set)."""
     from bot.app import create_app
     from bot.processes import web
+    from bot.services import people
     from storage.db import WEB, WORKER, Database
 
     s = common.settings()
@@ -130,6 +133,7 @@ def run(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 30
     server = _bind(None, common.port(port, s))
     c = common.candor(s, limits=WEB, start=True)
     bolt = create_app(c, socket_mode=socket)
+    people.keep_scrubbers_warm(c)
     # In Socket Mode the port serves /healthz only: Slack's requests come
     # over the socket, unsigned, so they must never be accepted over HTTP.
     server.application = web.make_wsgi(None if socket else bolt, c.db)

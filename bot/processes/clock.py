@@ -4,8 +4,9 @@ APScheduler 3 with an in-memory job store (never shared between processes);
 the lease decides which process may act. Jobs:
 - lease: renew the lease (a few times per lease period);
 - a delivery thread sends invitations and reminders as they fall due;
-- lifecycle: close rounds whose window ended, open scheduled rounds, queue
-  reminders (every 15 s);
+- lifecycle: close rounds whose window ended, post owed digests (retried
+  until posted, exactly once), open scheduled rounds, queue reminders
+  (every 15 s);
 - housekeeping: daily retention purge.
 """
 
@@ -19,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from analytics import calendar
 from bot.context import Candor
-from bot.services import ballots, operations, outbox, schedule
+from bot.services import ballots, digests, operations, outbox, schedule
 from bot.services.errors import ServiceError
 from storage import rounds as round_rows
 from storage import workspaces
@@ -103,11 +104,22 @@ class Clock:
                 self._stop.wait(self.tick_seconds)
 
     def lifecycle(self) -> None:
+        """Each step, and each round or workspace within it, fails alone: one
+        bad round must never stop closes, digests, catch-up or recovery
+        anywhere else."""
         if not self.hold():
             return
-        self.close_due()
-        ballots.scrub_residue(self.c)
-        schedule.run_due(self.c)
+        for name, step in (("close", self.close_due),
+                           ("digests", lambda: digests.publish_owed(self.c)),
+                           ("scrub", lambda: ballots.scrub_residue(self.c)),
+                           ("schedule", lambda: schedule.run_due(self.c)),
+                           ("recovery", self._recover)):
+            try:
+                step()
+            except Exception:
+                log.exception("lifecycle step %s failed; the others go on", name)
+
+    def _recover(self) -> None:
         # Not while this process is itself mid-batch; next time, then.
         if self._lock.acquire(blocking=False):
             try:
@@ -152,7 +164,9 @@ class Clock:
                 ballots.close_round(self.c, team, rid)
                 closed.append(rid)
             except ServiceError:
-                pass
+                pass  # closed by someone else meanwhile
+            except Exception:
+                log.exception("round %s could not close; retried next tick", rid)
         return closed
 
     def housekeeping(self) -> None:

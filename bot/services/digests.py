@@ -9,7 +9,7 @@ round (digest now, preview, export) can never widen what can be derived.
 from __future__ import annotations
 
 import logging
-import uuid
+from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
@@ -26,9 +26,10 @@ from analytics.export import export_rows, history_digests, write_csv
 from analytics.questions import short_label
 from bot.blocks.digest import digest_blocks
 from bot.blocks.notice import unopened_blocks
-from bot.context import Candor
+from bot.context import Candor, epoch
 from bot.services.errors import ServiceError
 from bot.services.workspace import channel_info
+from bot.slackapi import history
 from storage import ballot_box, workspaces
 from storage import rounds as round_rows
 from storage.models import Round
@@ -107,63 +108,48 @@ def _digest_channel(c: Candor, team_id: str) -> str | None:
 
 
 def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
+    """`/candor digest now`: post the latest (or a given) closed round's
+    digest. One still owed is posted through the same owed record the clock
+    retries, so the two can never both post it; one already posted is posted
+    again under a new id, because the admin asked."""
     channel = _digest_channel(c, team_id)
     if not channel:
         raise ServiceError("No digest channel is set. Choose one with `/candor digest channel #channel`.")
-    unopened = _unopened(c, team_id, round_id)
-    if unopened is not None:
-        ensure_in_channel(c, channel)
-        blocks, text = unopened_blocks(*unopened)
-        _post_once(c, channel, blocks, text)
-        return f"Posted a notice in <#{channel}>: that round had too few answers to open."
-    digest, rid = build(c, team_id, round_id)
-    ensure_in_channel(c, channel)
-    blocks, text = digest_blocks(digest)
-    _post_once(c, channel, blocks, text)
-    record_publication(c, rid, digest)
-    try:
-        c.client.files_upload_v2(
-            channel=channel, content=trend_chart(digest.trend), filename="candor-trend.png",
-            title="candor trend: last 12 rounds", alt_txt=alt_text(digest.trend)[:1000])
-    except Exception as e:  # the digest is posted: a chart failure must not undo or repeat it
-        log.warning("digest posted, chart upload failed: %s", _error_name(e))
-    log.info("digest posted for round %s", digest.round_number)
-    return f"Posted the digest in <#{channel}>."
+    rnd = _target_round(c, team_id, round_id)
+    if rnd.digest_posted_at is not None or rnd.digest_post_id is None:
+        with c.db.session() as s:
+            round_rows.renew_digest(s, rnd.id)
+        rnd = _target_round(c, team_id, rnd.id)
+    outcome = attempt(c, rnd, channel)
+    return OUTCOME_TEXT[outcome].format(channel=channel)
 
 
-POST_EVENT = "candor_digest"
+def _target_round(c: Candor, team_id: str, round_id: int | None) -> Round:
+    with c.db.session() as s:
+        rnd = (round_rows.get(s, team_id, round_id) if round_id
+               else (round_rows.closed(s, team_id, limit=1) or [None])[0])
+        if rnd is None or rnd.status != "closed":
+            raise ServiceError("There is no closed round to report on yet. "
+                               "A digest is made when a round closes.")
+        s.expunge(rnd)
+        return rnd
 
 
-def _post_once(c: Candor, channel: str, blocks: list[dict], text: str) -> None:
-    """Post with the client that never retries blindly: a 5xx or a timeout may
-    come after Slack posted. Then look for this very post (its metadata
-    carries a one-off id) before calling it a failure, so a retry by the
-    admin can't double it."""
-    post_id = uuid.uuid4().hex
-    try:
-        (c.poster or c.client).chat_postMessage(
-            channel=channel, blocks=blocks, text=text, unfurl_links=False,
-            metadata={"event_type": POST_EVENT, "event_payload": {"post": post_id}})
-    except Exception as e:
-        if isinstance(e, SlackApiError) and e.response.status_code < 500:
-            raise
-        if not _find_post(c, channel, post_id):
-            raise
-        log.info("digest post answered %s but was posted", _error_name(e))
+def content(c: Candor, rnd: Round) -> tuple[list[dict], str, Digest | None]:
+    """What the post of this round says: its digest, or the notice that it
+    had too few answers to open."""
+    if rnd.unopened:
+        with c.db.session() as s:
+            k = workspaces.require(s, rnd.team_id).min_score_n
+        return (*unopened_blocks(rnd.number, k), None)
+    digest, _ = build(c, rnd.team_id, rnd.id)
+    return (*digest_blocks(digest), digest)
 
 
-def _find_post(c: Candor, channel: str, post_id: str) -> bool:
-    try:
-        resp = c.client.conversations_history(channel=channel, limit=20,
-                                               include_all_metadata=True)
-    except Exception:
-        return False
-    return any(((m.get("metadata") or {}).get("event_payload") or {}).get("post") == post_id
-               for m in resp.get("messages", []))
-
-
-def _error_name(e: Exception) -> str:
-    return str(e.response.get("error")) if isinstance(e, SlackApiError) else type(e).__name__
+def images(digest: Digest) -> list[dict]:
+    """The images posted under a digest (files_upload_v2 `file_uploads`)."""
+    return [{"content": trend_chart(digest.trend), "filename": "candor-trend.png",
+             "title": "candor trend", "alt_txt": alt_text(digest.trend)[:1000]}]
 
 
 def _unopened(c: Candor, team_id: str, round_id: int | None) -> tuple[int, int] | None:
@@ -188,16 +174,187 @@ def preview(c: Candor, team_id: str) -> tuple[list[dict], str]:
 
 
 def post_after_close(c: Candor, team_id: str, round_id: int) -> None:
-    """Called by `close_round` once the round is closed. A failed digest must
-    not undo the close: it is logged, and `/candor digest now` posts it again."""
-    if not _digest_channel(c, team_id):
+    """Called by `close_round` once the round is closed (the close made the
+    digest owed). A failed post must not undo the close: the clock retries
+    the owed digest until it is posted, exactly once."""
+    channel = _digest_channel(c, team_id)
+    if not channel:
         return
     try:
-        post(c, team_id, round_id)
-    except ServiceError as e:
-        log.warning("digest not posted after close: %s", e)
+        attempt(c, _target_round(c, team_id, round_id), channel)
     except Exception:
-        log.exception("digest not posted after close")
+        log.exception("digest not posted after close; the clock will retry")
+
+
+# -- the owed digest: posted exactly once ---------------------------------------
+
+POST_EVENT = "candor_digest"
+MAX_BACKOFF = timedelta(hours=1)
+OUTCOME_TEXT = {
+    "posted": "Posted the digest in <#{channel}>.",
+    "found": "The digest was already in <#{channel}>.",
+    "unsure": ("Slack didn't confirm the post to <#{channel}>. candor will check whether it "
+               "landed and post it if not; no need to run this again."),
+    "retry": ("Slack couldn't take the post to <#{channel}> just now; candor will retry "
+              "on its own."),
+    "busy": "The digest is being posted right now; it will appear in <#{channel}>.",
+}
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait between attempts: longer than the poster's 10 s timeout, so a post
+    still in flight has landed before anyone looks for it."""
+    return min(timedelta(minutes=1) * 2 ** max(0, attempts - 1), MAX_BACKOFF)
+
+
+def publish_owed(c: Candor) -> dict:
+    """Clock job: retry every owed digest (and owed chart) whose wait is
+    over. One workspace's failure never stops another's."""
+    with c.db.session() as s:
+        owed = list({r.id: r for r in round_rows.owed_charts(s)
+                     + round_rows.owed_digests(s)}.values())
+        channels = {r.team_id: (workspaces.get(s, r.team_id) or _NO_WS).digest_channel
+                    for r in owed}
+        for r in owed:
+            s.expunge(r)
+    out: dict[str, int] = {}
+    for rnd in owed:
+        waited = rnd.digest_claimed_at is None or \
+            c.now() >= rnd.digest_claimed_at + backoff(rnd.digest_attempts)
+        if not channels.get(rnd.team_id) or not waited:
+            continue
+        try:
+            result = attempt(c, rnd, channels[rnd.team_id])
+        except Exception as e:
+            log.warning("owed digest for round %s not posted: %s", rnd.number, _error_name(e))
+            result = "error"
+        out[result] = out.get(result, 0) + 1
+    return out
+
+
+class _NoWorkspace:
+    digest_channel = None
+
+
+_NO_WS = _NoWorkspace()
+
+
+def attempt(c: Candor, rnd: Round, channel: str) -> str:
+    """One try at the owed post of `rnd` (as read, with its claim time).
+    Returns posted | found | unsure | retry | busy (| done for the chart)."""
+    if rnd.digest_posted_at is not None:
+        return _chart(c, rnd, channel)
+    with c.db.session() as s:
+        claim = round_rows.claim_digest(s, rnd.id, rnd.digest_claimed_at, c.now())
+    if claim is None:
+        return "busy"
+    refused = (rnd.digest_error or "").startswith("refused:")
+    if rnd.digest_attempts and not refused:  # an earlier try may have landed
+        found = _look_for(c, channel, rnd)
+        if found is None:
+            return _ended(c, rnd, False, "waiting to check the channel's history")
+        if found:
+            _ended(c, rnd, True)
+            return "found"
+    try:
+        blocks, text, digest = content(c, rnd)
+        ensure_in_channel(c, channel)
+    except ServiceError as e:
+        _ended(c, rnd, False, f"refused: {e}")
+        raise
+    if digest is not None:  # counted as published before Slack sees it
+        record_publication(c, rnd.id, digest)
+    with c.db.session() as s:
+        if not round_rows.digest_still_claimed(s, rnd.id, claim):
+            return "busy"
+    outcome = _post(c, channel, rnd, blocks, text)
+    if outcome in ("posted", "found"):
+        _ended(c, rnd, True)
+        log.info("digest posted for round %s", rnd.number)
+        _chart(c, rnd, channel, digest, fresh=True)
+    return outcome
+
+
+def _post(c: Candor, channel: str, rnd: Round, blocks: list[dict], text: str) -> str:
+    """Post with the client that never retries blindly: a 5xx or a timeout may
+    come after Slack posted. Then look for this very post (its metadata
+    carries the round's post id) before calling it a failure."""
+    try:
+        (c.poster or c.client).chat_postMessage(
+            channel=channel, blocks=blocks, text=text, unfurl_links=False,
+            metadata={"event_type": POST_EVENT, "event_payload": {"post": rnd.digest_post_id}})
+        return "posted"
+    except Exception as e:
+        if isinstance(e, SlackApiError) and e.response.status_code < 500:
+            # Slack turned it down (a 429 included): nothing was posted
+            return _ended(c, rnd, False, f"refused: {_error_name(e)}")
+        if _look_for(c, channel, rnd):
+            return "found"
+        _ended(c, rnd, False, _error_name(e))
+        return "unsure"
+
+
+def _look_for(c: Candor, channel: str, rnd: Round) -> bool | None:
+    """Whether the post is in the channel; None if history can't be read now."""
+    try:
+        return history.find_message(
+            c.reader or c.client, channel, epoch(rnd.closed_at) - 600,
+            lambda m: history.metadata_is(m, POST_EVENT, "post", rnd.digest_post_id)) is not None
+    except (history.NotNow, SlackApiError, OSError):
+        return None
+
+
+def _ended(c: Candor, rnd: Round, posted: bool, error: str | None = None) -> str:
+    with c.db.session() as s:
+        round_rows.digest_attempt_ended(s, rnd.id, c.now(), posted=posted, error=error)
+    return "retry"
+
+
+def _chart(c: Candor, rnd: Round, channel: str, digest: Digest | None = None,
+           fresh: bool = False) -> str:
+    """The chart goes under the posted digest, also exactly once: its file
+    names carry the post id, so an upload whose answer was lost is found."""
+    if rnd.unopened or rnd.chart_posted_at is not None:
+        return "done"
+    tag = (rnd.digest_post_id or "")[:12]
+    if not fresh:
+        seen = _chart_seen(c, channel, rnd, tag)
+        if seen is None:
+            return "retry"
+        if seen:
+            _chart_done(c, rnd)
+            return "found"
+    digest = digest or build(c, rnd.team_id, rnd.id)[0]
+    uploads = images(digest)
+    for f in uploads:
+        f["filename"] = f["filename"].replace(".png", f"-{tag}.png")
+    try:
+        c.client.files_upload_v2(channel=channel, file_uploads=uploads)
+    except Exception as e:  # the digest is posted: a chart failure must not undo or repeat it
+        log.warning("digest posted, chart upload failed (will retry): %s", _error_name(e))
+        with c.db.session() as s:
+            round_rows.chart_attempt_failed(s, rnd.id, c.now(), _error_name(e))
+        return "retry"
+    _chart_done(c, rnd)
+    return "posted"
+
+
+def _chart_seen(c: Candor, channel: str, rnd: Round, tag: str) -> bool | None:
+    try:
+        return history.find_message(
+            c.reader or c.client, channel, epoch(rnd.closed_at) - 600,
+            lambda m: any(tag in (f.get("name") or "") for f in m.get("files") or [])) is not None
+    except (history.NotNow, SlackApiError, OSError):
+        return None
+
+
+def _chart_done(c: Candor, rnd: Round) -> None:
+    with c.db.session() as s:
+        round_rows.mark_chart_posted(s, rnd.id, c.now())
+
+
+def _error_name(e: Exception) -> str:
+    return str(e.response.get("error")) if isinstance(e, SlackApiError) else type(e).__name__
 
 
 def export_csv(c: Candor, team_id: str, fh, rounds: int = 12) -> int:

@@ -21,7 +21,7 @@ from analytics.thresholds import DEFAULT_MIN_SCORE_N
 from bot.blocks.checkin import prompt_blocks, reminder_blocks, when
 from bot.context import Candor, epoch
 from bot.i18n import lang_for
-from bot.slackapi.directory import pages
+from bot.slackapi import history
 from storage import outbox as outbox_rows
 from storage import rounds as round_rows
 from storage import workspaces
@@ -154,7 +154,8 @@ def deliver_due(c: Candor, workers: int = 4, limit: int = 500, team_id: str | No
 def recover_orphans(c: Candor, older_than: timedelta | None = None) -> dict:
     """Rows left in "sending" by a process that died (or by a send whose
     outcome was unknown). Look for the message in the DM before sending again:
-    kill -9 must neither lose nor double."""
+    kill -9 must neither lose nor double. History is Tier 1 (a call a minute),
+    so rows it can't check yet stay "sending" for a later tick."""
     with c.db.session() as s:
         rows = outbox_rows.sending_rows(
             s, None if older_than is None else c.now() - older_than)
@@ -185,13 +186,12 @@ def _find_in_dm(c: Candor, d: Delivery) -> tuple[str, str] | None:
         channel = d.channel or c.client.conversations_open(users=d.user_id)["channel"]["id"]
         with c.db.session() as s:
             opened = round_rows.by_id(s, d.round_id).opened_at
-        for m in pages(c.client.conversations_history, "messages", channel=channel,
-                       oldest=str(epoch(opened) - 86400), include_all_metadata=True):
-            md = m.get("metadata") or {}
-            if md.get("event_type") == EVENT_TYPE and \
-                    (md.get("event_payload") or {}).get("delivery") == d.id:
-                return channel, m["ts"]
-        return None
+        m = history.find_message(
+            c.reader or c.client, channel, epoch(opened) - 86400,
+            lambda m: history.metadata_is(m, EVENT_TYPE, "delivery", d.id))
+        return (channel, m["ts"]) if m else None
+    except history.NotNow:
+        raise
     except SlackApiError as e:
         log.warning("could not check DM history for delivery %s: %s", d.id,
                     e.response.get("error"))

@@ -3,6 +3,8 @@ language they read, and the comment scrubber built from their names."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 
 from slack_sdk.errors import SlackApiError
@@ -12,6 +14,7 @@ from analytics.text.scrub import Scrubber
 from bot.context import Candor
 from bot.i18n import lang_for
 from bot.slackapi import directory
+from storage import rounds as round_rows
 from storage import workspaces
 from storage.models import Person
 
@@ -55,6 +58,31 @@ def scrubber(c: Candor, team_id: str) -> Scrubber:
     if names is not None:
         hit = cache[team_id] = (version, Scrubber(names))
     return hit[1]
+
+
+def keep_scrubbers_warm(c: Candor, every: float = 30.0,
+                        stop: threading.Event | None = None) -> threading.Thread:
+    """Web processes: when another process (the clock, opening a round)
+    refreshed a roster, rebuild its scrubber here, off the request path, so
+    no submit waits for it."""
+    stop = stop or threading.Event()
+
+    def warm() -> None:
+        while True:
+            try:
+                with c.db.session() as s:
+                    teams = {team for team, _ in round_rows.open_everywhere(s)}
+                for team in sorted(teams):
+                    scrubber(c, team)
+            except Exception as e:  # a database hiccup: next time
+                logging.getLogger("candor.people").warning(
+                    "scrubber warm-up skipped: %s", type(e).__name__)
+            if stop.wait(every):
+                return
+
+    t = threading.Thread(target=warm, name="scrubber-warm", daemon=True)
+    t.start()
+    return t
 
 
 def _cached(c: Candor, kind: str, key: tuple):

@@ -121,6 +121,11 @@ def status_text(c: Candor, team_id: str) -> str:
         day = next_send_day(ws, c.now())
         lines.append(f"*Schedule:* {describe(ws)}." + (
             f" Next round: {day:%A %d %B %Y}." if day else ""))
+        owed = [r for r in round_rows.owed_digests(s) if r.team_id == team_id]
+        if owed and ws.digest_channel:
+            why = f" (last try: {owed[0].digest_error})" if owed[0].digest_error else ""
+            lines.append(f":hourglass: The digest of round {owed[0].number} isn't posted yet"
+                         f"{why}. The clock retries it until it is posted, once.")
         if round_rows.unscrubbed(s):
             lines.append(":warning: The database still holds sealed data of a closed round "
                          "(another connection keeps SQLite's WAL open). The clock retries "

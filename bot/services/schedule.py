@@ -41,18 +41,26 @@ def open_scheduled(c: Candor, team_id: str, day: date) -> bool:
 
 def run_due(c: Candor) -> int:
     """Catch-up for occurrences the cron jobs missed (clock down at the time):
-    today's occurrence, if its round doesn't exist and its window isn't over."""
+    today's occurrence, if its round doesn't exist and its window isn't over,
+    and it had not yet begun when the schedule was set (setting "weekly
+    friday" on a Saturday waits for next Friday)."""
     now = c.now()
     with c.db.session() as s:
-        due = [(w.team_id, w.window_days, next_send_day(w, now - timedelta(days=w.window_days)))
+        due = [(w.team_id, w.window_days, w.schedule_set_at,
+                next_send_day(w, now - timedelta(days=w.window_days)))
                for w in workspaces.scheduled(s)]
     opened = 0
-    for team_id, window, day in due:
+    for team_id, window, set_at, day in due:
         if day is None:
             continue
         start = datetime.combine(day, time(0, 0)) - timedelta(hours=14)  # UTC+14 midnight
+        if set_at is not None and set_at > start:
+            continue
         if start <= now < start + timedelta(days=window):
-            opened += open_scheduled(c, team_id, day)
+            try:
+                opened += open_scheduled(c, team_id, day)
+            except Exception:  # this workspace's trouble; the others go on
+                c.log.exception("scheduled round for %s not opened", day)
     return opened
 
 

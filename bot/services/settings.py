@@ -77,7 +77,8 @@ def set_schedule(c, team: str, every: str | None, weekday: int | None, hhmm: str
             raise Invalid("Pick a time like 09:30 (24-hour).", "time", USAGE["schedule"])
     with c.db.session() as s:
         ws = workspaces.update(s, team, schedule_every=every, schedule_weekday=weekday,
-                               schedule_time=hhmm, schedule_anchor=None)
+                               schedule_time=hhmm, schedule_anchor=None,
+                               schedule_set_at=c.now())
         if every == "biweekly":
             # Every other week counts from the first occurrence from now on.
             workspaces.update(s, team, schedule_anchor=next_send_day(ws, c.now()).isoformat())

@@ -29,7 +29,8 @@ DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
     "users.list": (19 / 60, 1),
     "conversations.members": (95 / 60, 1),
     "conversations.open": (48 / 60, 1),
-    "conversations.history": (48 / 60, 1),
+    # Tier 1 for non-Marketplace apps (the Pacer takes the real rate from settings).
+    "conversations.history": (1 / 60, 1),
     "users.info": (95 / 60, 1),
 }
 
@@ -47,6 +48,11 @@ class TokenBucket:
         with self.lock:
             self.last = self.clock()
             self.tokens = min(self.tokens, -seconds * self.rate)
+
+    def ready(self) -> bool:
+        """Whether a token is free now (without taking it)."""
+        with self.lock:
+            return self.tokens + (self.clock() - self.last) * self.rate >= 1
 
     def acquire(self) -> float:
         """Take one token, waiting if needed; returns how long it waited."""
@@ -69,6 +75,15 @@ class Pacer:
     def acquire(self, method: str) -> float:
         bucket = self.buckets.get(method)
         return bucket.acquire() if bucket else 0.0
+
+    def ready(self, method: str) -> bool:
+        bucket = self.buckets.get(method)
+        return bucket.ready() if bucket else True
+
+    def drain(self, method: str, seconds: float) -> None:
+        bucket = self.buckets.get(method)
+        if bucket is not None:
+            bucket.drain(seconds)
 
 
 class PacedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -117,7 +132,9 @@ def make_client(settings, token: str | None = None, timeout: int = 10,
     posts invitations (`retry_unsafe=False`): a 5xx or timeout there may come
     *after* the message was posted, so the outbox checks the DM's history
     before trying again rather than risk a second DM."""
-    pacer = Pacer()
+    limits = dict(DEFAULT_LIMITS)
+    limits["conversations.history"] = (settings.history_per_minute / 60, 1)
+    pacer = Pacer(limits)
     handlers = [PacedRateLimitRetryHandler(pacer, max_retry_count=6)] if retries else []
     if retries and retry_unsafe:
         handlers += [ServerErrorRetryHandler(max_retry_count=3),

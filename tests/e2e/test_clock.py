@@ -16,7 +16,7 @@ from bot.context import utcnow
 from bot.processes.clock import Clock
 from bot.services import outbox
 from storage.models import Delivery, Round, Workspace
-from tests.builders import ADMIN, TEAM_A, TEAM_B, click_and_wait
+from tests.builders import ADMIN, TEAM_A, TEAM_B, as_marketplace_app, click_and_wait
 
 INVITED = TEAM_A + TEAM_B
 
@@ -129,6 +129,7 @@ def test_mid_round_joiners_wait_for_the_next_round(stack, fake, db):
 def test_faults_still_deliver_everyone_exactly_once(stack, fake, db, fault):
     _setup(stack)
     c = stack.candor
+    as_marketplace_app(fake, c)  # many rows to check; the Tier 1 case is tested apart
     now = FrozenTime(utcnow())  # the fake stamps messages with the real clock
     c.now = now
     stack.sender.slash(ADMIN, "send now")
@@ -181,9 +182,17 @@ def test_crash_mid_send_is_checked_against_dm_history(stack, fake, db):
         d = s.get(Delivery, ids[0])
     c.client.chat_postMessage(channel=d.user_id, text="x", metadata={
         "event_type": outbox.EVENT_TYPE, "event_payload": {"delivery": d.id}})
-    # ...and here the process was killed. A new clock starts:
+    # ...and here the process was killed. A new clock starts. History is
+    # Tier 1 (a call a minute): one row is checked now, the others wait their
+    # turn without earning a 429.
     out = outbox.recover_orphans(c)
-    assert out["found"] == 1 and out["requeued"] == 2
+    assert out["unchecked"] == 2 and out["found"] + out["requeued"] == 1
+    assert fake.stats()["ratelimited_by_method"].get("conversations.history", 0) == 0
+    as_marketplace_app(fake, c)  # as if the minutes had passed, on both sides
+    out = outbox.recover_orphans(c)
+    assert out["unchecked"] == 0 and out["found"] + out["requeued"] == 2
+    with db.session() as s:
+        assert s.scalar(select(Delivery.id).where(Delivery.status == "sending")) is None
     outbox.deliver_due(c)
     assert _dm_counts(fake) == {u: 1 for u in INVITED}
 
@@ -202,3 +211,55 @@ def test_users_without_a_time_zone_get_the_workspace_default(stack, fake, db):
     assert json.dumps(calendar.describe(type("W", (), {
         "schedule_every": "weekly", "schedule_weekday": 1, "schedule_time": "10:00",
         "window_days": 3, "reminder_on": True})()))
+
+
+def test_a_schedule_set_after_its_day_began_waits_for_the_next_one(stack, fake, db):
+    """"weekly friday 09:00" set on a Saturday: Friday's occurrence is still
+    inside its window, but it is a new schedule, not a missed one."""
+    _setup(stack)
+    saturday = datetime(2026, 11, 28, 15, 0)
+    stack.candor.now = now = FrozenTime(saturday)
+    reply = stack.sender.slash(ADMIN, "schedule weekly friday 09:00").json["text"]
+    assert "Friday 04 December 2026" in reply
+    clock = Clock(stack.candor)
+    clock.lifecycle()
+    with db.session() as s:
+        assert s.scalars(select(Round)).all() == []
+    # Next Friday it opens as scheduled; had the clock been down, catch-up
+    # opens it late (a missed occurrence, not a new schedule).
+    now.t = datetime(2026, 12, 4, 12, 0)
+    clock.lifecycle()
+    with db.session() as s:
+        assert [r.schedule_key for r in s.scalars(select(Round))] == ["2026-12-04"]
+
+
+def test_one_round_that_cannot_close_stops_nothing_elsewhere(stack, fake, db, caplog):
+    """A round whose box can't be opened (here: a ballot corrupted on disk)
+    fails alone, and is retried; another workspace's round closes, and the
+    tick goes on to its other steps."""
+    from storage.models import SealedBallot
+
+    c = stack.candor
+    _setup(stack)
+    stack.sender.slash(ADMIN, "send now")
+    fake.wait_for(lambda: any("is open" in r.get("text", "") for r in fake.responses_for(ADMIN)))
+    outbox.deliver_due(c)
+    for uid in TEAM_A[:5]:
+        view = click_and_wait(stack, uid, "start_checkin", message=fake.dm_messages(uid)[-1])
+        answers = {b["block_id"]: "3" for b in view["blocks"]
+                   if b.get("block_id", "").startswith("q_")}
+        assert stack.sender.submit(uid, view, answers=answers).status == 200
+    past = utcnow() - timedelta(minutes=1)
+    with db.session() as s:
+        s.execute(update(SealedBallot).where(SealedBallot.id == s.scalars(
+            select(SealedBallot.id)).first()).values(sealed="not-a-fernet-token"))
+        s.add(Workspace(team_id="TOTHER0001"))
+        s.flush()
+        s.add(Round(team_id="TOTHER0001", number=1, status="open", opened_at=past,
+                    closes_at=past))
+        s.execute(update(Round).values(closes_at=past))
+    Clock(c).lifecycle()
+    with db.session() as s:
+        status = dict(s.execute(select(Round.team_id, Round.status)).all())
+    assert status == {fake.team_id: "open", "TOTHER0001": "closed"}
+    assert "could not close" in caplog.text

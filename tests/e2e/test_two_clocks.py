@@ -21,7 +21,10 @@ INVITED = TEAM_A + TEAM_B
 def _clock(stack, database_url) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "SLACK_API_URL": stack.fake.api_url,
            "SLACK_BOT_TOKEN": stack.fake.bot_token, "CANDOR_SECRET_KEY": "s" * 40,
-           "LOG_LEVEL": "INFO"}
+           "LOG_LEVEL": "INFO",
+           # a Marketplace app's history tier, so recovery isn't a minute a row
+           "CANDOR_SLACK_HISTORY_PER_MINUTE": "50"}
+    stack.fake.marketplace()
     env.pop("SLACK_SIGNING_SECRET", None)
     return subprocess.Popen([sys.executable, "-c", "from bot.processes.cli import main; main()", "clock"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

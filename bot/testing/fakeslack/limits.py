@@ -65,6 +65,7 @@ class Limits:
 
     _lock: threading.RLock
     _rate_limits: dict[str, _RateLimit]
+    history_page_max: int
     _faults: dict[str, list[_Fault]]
 
     def set_rate_limit(
@@ -101,6 +102,12 @@ class Limits:
             burst if burst is not None else per_minute,
             per_channel=per_channel,
         )
+
+    def marketplace(self, listed: bool = True) -> None:
+        """conversations.history as a Marketplace app gets it (Tier 3, 50 a
+        minute, pages of up to 999), or as any other app does (Tier 1)."""
+        self.history_page_max = 999 if listed else 15
+        self.set_rate_limit_per_minute("conversations.history", 50 if listed else 1)
 
     def clear_rate_limits(self) -> None:
         with self._lock:

@@ -131,7 +131,8 @@ def _conversations_history(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]
         return oldest < ts < latest
 
     newest_first = [m for m in reversed(fake._messages[conv["id"]]) if in_range(float(m["ts"]))]
-    page, meta = paginate(newest_first, p, 100, 999)
+    page, meta = paginate(newest_first, p, min(100, fake.history_page_max),
+                          fake.history_page_max)
     return {
         "messages": copy.deepcopy(page),
         "has_more": bool(meta["next_cursor"]),

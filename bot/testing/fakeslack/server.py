@@ -64,6 +64,7 @@ class FakeSlack(Views, Introspection, Limits):
         bot_name: str = "candor",
         app_id: str = "A0001",
         trigger_ttl: float = 3.0,
+        marketplace: bool = False,
         include_slackbot: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -94,6 +95,9 @@ class FakeSlack(Views, Introspection, Limits):
         self._rate_limits = {}
         self._faults = {}
         self.socket = SocketMode(self)  # Slack's Socket Mode side, served on the same port
+        # Since May 2025 an app distributed outside the Marketplace gets Tier 1
+        # for conversations.history: 1 call a minute, at most 15 messages a page.
+        self.marketplace(marketplace)
 
     # ------------------------------------------------------------------ lifecycle
 

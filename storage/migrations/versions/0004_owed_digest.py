@@ -1,6 +1,7 @@
 """the digest is owed from the close transaction until it is posted (an
 outbox of one, found again by its post id); team_counts record how many
-people joined or left each team's invited set since the previous round
+people joined or left each team's invited set since the previous round;
+workspaces record when their schedule was set
 
 Revision ID: 0004
 Revises: 0003
@@ -25,9 +26,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column('chart_posted_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('team_counts') as batch:
         batch.add_column(sa.Column('changed', sa.Integer(), nullable=True))
+    with op.batch_alter_table('workspaces') as batch:
+        batch.add_column(sa.Column('schedule_set_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('workspaces') as batch:
+        batch.drop_column('schedule_set_at')
     with op.batch_alter_table('team_counts') as batch:
         batch.drop_column('changed')
     with op.batch_alter_table('rounds') as batch:

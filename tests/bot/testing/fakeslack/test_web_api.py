@@ -64,6 +64,7 @@ def test_user_shapes(fake: FakeSlack, client: WebClient):
 
 
 def test_post_to_user_id_lands_in_dm(fake: FakeSlack, client: WebClient):
+    fake.marketplace()  # two history reads in a row; Tier 1 is tested below
     blocks = [{"type": "section", "block_id": "q", "text": {"type": "mrkdwn", "text": "Hi"}}]
     meta = {"event_type": "survey_question", "event_payload": {"q": 1}}
     first = client.chat_postMessage(channel="U1", text="hello", blocks=blocks, metadata=meta)
@@ -277,3 +278,15 @@ def test_standalone_process_with_limits():
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_history_is_tier_1_outside_the_marketplace(fake: FakeSlack, client: WebClient):
+    """Since May 2025: 1 call a minute and pages of at most 15 messages."""
+    for i in range(20):
+        client.chat_postMessage(channel="U1", text=str(i))
+    bare = WebClient(token=fake.bot_token, base_url=fake.api_url)  # no retries
+    page = bare.conversations_history(channel="U1", limit=100)
+    assert len(page["messages"]) == 15 and page["has_more"]
+    assert error_of(lambda: bare.conversations_history(channel="U1")) == "ratelimited"
+    fake.marketplace()
+    assert len(bare.conversations_history(channel="U1", limit=100)["messages"]) == 20
