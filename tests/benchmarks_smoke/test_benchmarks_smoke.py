@@ -47,6 +47,11 @@ def test_digest_runs(capsys):
     assert "bot.services.digests.build, cold" in out and "DuckDB 12-round GROUP BY" in out
     assert "goals:" in out
 
+def test_scrub_runs(capsys):
+    assert _load("scrub").main(["--sizes", "50", "200", "--comments", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "[name]" in out and "goal: scrub flat" in out
+
 
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch):
