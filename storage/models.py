@@ -159,7 +159,11 @@ class Delivery(Base):
     what they answered."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("round_id", "user_id", "kind"),)
+    # The clock asks for due rows every second and /candor status counts
+    # them: both read an index in its order instead of sorting the table.
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "kind"),
+                      Index("ix_deliveries_due", "status", "send_after", "id"),
+                      Index("ix_deliveries_progress", "round_id", "kind", "status", "last_error"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)

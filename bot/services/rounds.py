@@ -35,8 +35,7 @@ def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = No
     times in UTC, from their own time zone; without one, everyone is due now.
     """
     _check_can_open(c, team_id)
-    roster = people.refresh_roster(c, team_id)
-    invite = people.audience(c, team_id, roster)
+    roster, invite = people.roster_and_audience(c, team_id)
     if not invite:
         raise ServiceError("Nobody to invite: the audience channels have no active people "
                            "(bots, deleted and paused people are never invited).")

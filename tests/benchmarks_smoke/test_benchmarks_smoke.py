@@ -52,6 +52,15 @@ def test_scrub_runs(capsys):
     out = capsys.readouterr().out
     assert "[name]" in out and "goal: scrub flat" in out
 
+def test_open_round_runs(capsys):
+    assert _load("open_round").main(["--n", "30", "--channels", "2"]) == 0
+    assert "goal <= 1.15" in capsys.readouterr().out
+
+
+def test_clock_queries_run(capsys):
+    assert _load("clock_queries").main(["--sizes", "20", "60"]) == 0
+    assert "goal: flat" in capsys.readouterr().out
+
 
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch):

@@ -1,7 +1,8 @@
 """the digest is owed from the close transaction until it is posted (an
 outbox of one, found again by its post id); team_counts record how many
 people joined or left each team's invited set since the previous round;
-workspaces record when their schedule was set
+workspaces record when their schedule was set; the clock's due query and the
+status counts get indexes in their own order
 
 Revision ID: 0004
 Revises: 0003
@@ -28,9 +29,16 @@ def upgrade() -> None:
         batch.add_column(sa.Column('changed', sa.Integer(), nullable=True))
     with op.batch_alter_table('workspaces') as batch:
         batch.add_column(sa.Column('schedule_set_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('deliveries') as batch:
+        batch.create_index('ix_deliveries_due', ['status', 'send_after', 'id'], unique=False)
+        batch.create_index('ix_deliveries_progress', ['round_id', 'kind', 'status', 'last_error'],
+                           unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('deliveries') as batch:
+        batch.drop_index('ix_deliveries_progress')
+        batch.drop_index('ix_deliveries_due')
     with op.batch_alter_table('workspaces') as batch:
         batch.drop_column('schedule_set_at')
     with op.batch_alter_table('team_counts') as batch:
