@@ -2,140 +2,163 @@
 
 Uses the Agg canvas on a standalone ``matplotlib.figure.Figure`` so nothing
 touches pyplot's global state. Drawn for phones: 1200x900 px, large fonts,
-horizontal gridlines only at quarters, direct labels at the line ends and the
-legend below the plot.
+direct labels at the line ends and the legend below the plot.
 
-Only publishable values from ``analytics.digest.Trend`` are drawn: hidden
-rounds are gaps, banded rounds are drawn as a plain vertical range.
+Everything drawn comes from ``analytics.chart_data.chart_series(digest)``:
+whole percents the digest shows, bands where it shows bands, gaps where it
+withholds. Burnout, where up is worse, gets its own panel above the measures
+where up is better, so no axis mixes the two directions. The team heatmap is
+``analytics.heatmap``.
 """
 
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 
 # The Agg canvas is attached explicitly to each Figure; we never call
 # matplotlib.use() or pyplot, so the process-wide backend is left alone.
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from analytics.digest import Trend, TrendLine, pct
+from analytics.chart_data import BANDED, SHOWN, ChartData, Series, as_chart_data, series_alt_text
+from analytics.digest import Digest, Trend
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 900, 100
 # Okabe–Ito colour-blind-safe palette; burnout always vermillion.
 BURNOUT_COLOUR = "#D55E00"
 COLOURS = ("#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 FONT = 20
+BAND_HATCH = "///"
+# Bands of different measures in one round sit side by side, never on top of
+# each other (overlapping translucent bars mix into colours no legend names).
+BAND_WIDTH, BAND_STEP = 0.15, 0.2
+RANGE_LABEL = "Range: nearly everyone answered alike"
 
 
-def _label(line: TrendLine) -> str:
-    if line.rate_name == "burnout":
-        return f"{line.label} (% burnout)"
-    return f"{line.label} (% {line.rate_name})"
+def trend_chart(digest: Digest | Trend) -> bytes:
+    """Render the digest's trend as PNG bytes (1200x900 px). Deterministic.
+    Pass the ``Digest``; a bare ``Trend`` is accepted while callers switch."""
+    return render(as_chart_data(digest))
 
 
-def _nan(x: float | None) -> float:
-    return math.nan if x is None else 100.0 * x
+def alt_text(digest: Digest | Trend) -> str:
+    """The trend chart in words, for screen readers and the plain-text fallback."""
+    return series_alt_text(as_chart_data(digest))
 
 
-def trend_chart(trend: Trend, title: str = "Last 12 rounds") -> bytes:
-    """Render the trend as PNG bytes (1200x900 px). Deterministic for equal input."""
+def render(data: ChartData) -> bytes:
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.09, 0.27, 0.72, 0.63))
-    n = len(trend.rounds)
-    xs = list(range(n))
-    ends: list[tuple[float, str, str]] = []  # (y, text, colour) for direct labels
-    others = iter(COLOURS)
-    for line in trend.lines:
-        is_burnout = line.rate_name == "burnout"
-        colour = BURNOUT_COLOUR if is_burnout else next(others, "#555555")
-        ys = [_nan(p.value) for p in line.points]
-        if is_burnout:
-            lo = [_nan(p.lo) if p.value is not None else math.nan for p in line.points]
-            hi = [_nan(p.hi) if p.value is not None else math.nan for p in line.points]
-            ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, linewidth=0,
-                            label="Burnout 95% interval")
-        ax.plot(xs, ys, color=colour, linewidth=4 if is_burnout else 2.5, marker="o",
-                markersize=10 if is_burnout else 7, label=_label(line), zorder=3)
-        for x, p in zip(xs, line.points, strict=False):
-            if p.value is None and p.band and p.lo is not None and p.hi is not None:
-                ax.vlines(x, 100 * p.lo, 100 * p.hi, color=colour, linewidth=6, alpha=0.5,
-                          zorder=2)
-        last = next(((x, p) for x, p in reversed(list(zip(xs, line.points, strict=False)))
-                     if p.value is not None), None)
-        if last is not None:
-            # Only the number beside the line: names are in the legend and
-            # would run off a phone screen.
-            name = "Burnout " if is_burnout else ""
-            ends.append((100 * last[1].value, f"{name}{pct(last[1].value)}%", colour))
-
-    # Direct labels, nudged apart so they don't overlap.
-    ends.sort()
-    placed: list[float] = []
-    for y, text, colour in ends:
-        y2 = max(y, placed[-1] + 6) if placed else y
-        placed.append(y2)
-        ax.annotate(text, xy=(n - 1, y), xytext=(n - 1 + 0.25 + 0.02 * n, y2),
-                    textcoords="data", fontsize=FONT - 2, color=colour, va="center",
-                    fontweight="bold", annotation_clip=False)
-
-    ax.set_ylim(0, 100)
-    ax.set_xlim(-0.5, n - 0.5 if n > 1 else 0.5)
-    ax.set_yticks([0, 25, 50, 75, 100])
-    ax.set_yticklabels(["0%", "25%", "50%", "75%", "100%"], fontsize=FONT)
-    ax.set_xticks(xs)
-    step = 1 if n <= 6 else 2
-    ax.set_xticklabels(
-        [f"R{r}" if i % step == 0 or i == n - 1 else "" for i, r in enumerate(trend.rounds)],
-        fontsize=FONT,
-    )
-    ax.grid(axis="y", color="#dddddd", linewidth=1)
-    ax.grid(axis="x", visible=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.set_title(title, fontsize=FONT + 6, loc="left", pad=20)
-    ax.set_xlabel("Round", fontsize=FONT)
-    if not trend.lines:
-        ax.text(0.5, 0.5, "No results to show yet", transform=ax.transAxes, ha="center",
-                fontsize=FONT + 2, color="#555555")
+    fig.text(0.03, 0.955, data.title, fontsize=FONT + 6, va="top")
+    burnout = [s for s in data.series if s.is_burnout]
+    others = [s for s in data.series if not s.is_burnout]
+    if burnout and others:
+        panels = [(fig.add_axes((0.12, 0.655, 0.68, 0.225)), burnout),
+                  (fig.add_axes((0.12, 0.28, 0.68, 0.31)), others)]
     else:
-        handles, labels = ax.get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=FONT - 4,
+        panels = [(fig.add_axes((0.12, 0.28, 0.68, 0.60)), burnout or others)]
+    colours = _colours(data.series)
+    handles: list = []
+    for i, (ax, series) in enumerate(panels):
+        handles += _panel(ax, series, colours, len(data.rounds))
+        _style(ax, series, data, last=i == len(panels) - 1)
+    if not data.series:
+        panels[0][0].text(0.5, 0.5, "No results to show yet", transform=panels[0][0].transAxes,
+                          ha="center", fontsize=FONT + 2, color="#555555")
+    if any(p.status == BANDED for s in data.series for p in s.points):
+        handles.append(Patch(facecolor="#bbbbbb", edgecolor="#555555", hatch=BAND_HATCH,
+                             label=RANGE_LABEL))
+    if handles:
+        fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=FONT - 5,
                    frameon=False, bbox_to_anchor=(0.5, 0.0))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return buf.getvalue()
 
 
-def alt_text(trend: Trend) -> str:
-    """Describe the chart in words for screen readers and the plain-text fallback."""
-    if not trend.lines or not trend.rounds:
-        return "Trend chart: no results to show yet."
-    n = len(trend.rounds)
-    span = f"round {trend.rounds[0]}" if n == 1 else f"rounds {trend.rounds[0]} to {trend.rounds[-1]}"
-    parts = [f"Trend chart of {span}."]
-    for line in trend.lines:
-        pts = [(p.round_number, p.value) for p in line.points if p.value is not None]
-        name = "burnout rate" if line.rate_name == "burnout" else f"{line.label} ({line.rate_name})"
-        name = name[0].upper() + name[1:]
-        if not pts:
-            parts.append(f"{name}: no exact values shown.")
-            continue
-        if len(pts) == 1:
-            parts.append(f"{name}: {pct(pts[0][1])}% in round {pts[0][0]}.")
-            continue
-        (r0, v0), (r1, v1) = pts[0], pts[-1]
-        d = pct(v1) - pct(v0)
-        trend_word = "up" if d > 0 else "down" if d < 0 else "unchanged"
-        lo = min(pts, key=lambda p: p[1])
-        hi = max(pts, key=lambda p: p[1])
-        s = (f"{name}: {pct(v0)}% in round {r0} to {pct(v1)}% in round {r1} "
-             f"({trend_word}{'' if d == 0 else f' {abs(d)} points'}); "
-             f"lowest {pct(lo[1])}% (round {lo[0]}), highest {pct(hi[1])}% (round {hi[0]}).")
-        parts.append(s)
-    if any(p.band for line in trend.lines for p in line.points):
-        parts.append("Some rounds are shown only as a range to protect anonymity.")
-    if any(p.value is None and not p.band for line in trend.lines for p in line.points):
-        parts.append("Rounds with too few responses are left blank.")
-    return " ".join(parts)
+def _colours(series: Sequence[Series]) -> dict[str, str]:
+    others = iter(COLOURS)
+    return {s.key: BURNOUT_COLOUR if s.is_burnout else next(others, "#555555") for s in series}
+
+
+def _panel(ax, series: Sequence[Series], colours: dict[str, str], n: int) -> list:
+    """Draw one panel's series; returns its legend handles."""
+    xs = list(range(n))
+    handles = []
+    ends: list[tuple[float, str, str]] = []  # (y, text, colour): current-round labels
+    for i, s in enumerate(series):
+        colour = colours[s.key]
+        ys = [float(p.value) if p.status == SHOWN else math.nan for p in s.points]
+        if s.is_burnout:
+            lo = [float(p.lo) if p.status == SHOWN and p.lo is not None else math.nan
+                  for p in s.points]
+            hi = [float(p.hi) if p.status == SHOWN and p.hi is not None else math.nan
+                  for p in s.points]
+            ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, linewidth=0)
+            handles.append(Patch(facecolor=colour, alpha=0.18, label="Burnout 95% interval"))
+        handles.append(Line2D([], [], color=colour, linewidth=3, marker="o", label=s.name))
+        ax.plot(xs, ys, color=colour, linewidth=3.5 if s.is_burnout else 2.5, marker="o",
+                markersize=9, zorder=3)
+        dodge = (i - (len(series) - 1) / 2) * BAND_STEP
+        for x, p in zip(xs, s.points, strict=True):
+            if p.status == BANDED:
+                ax.bar(x + dodge, p.hi - p.lo, bottom=p.lo, width=BAND_WIDTH, color=colour,
+                       alpha=0.45, edgecolor=colour, hatch=BAND_HATCH, linewidth=1.5, zorder=2)
+        # Only this round's own value or band labels the line's end: when it
+        # is withheld there is no label rather than an older round's.
+        if s.current.drawn:
+            ends.append((s.current.middle, s.current.text, colour))  # type: ignore[arg-type]
+    _end_labels(ax, ends, n)
+    return handles
+
+
+def _end_labels(ax, ends: list[tuple[float, str, str]], n: int) -> None:
+    """Labels right of the last round, spread apart so they don't overlap."""
+    ax.set_ylim(0, 100)
+    # One label's height in data units, from the panel's height in pixels.
+    gap = 100 * (FONT + 6) / (ax.get_position().height * HEIGHT_PX)
+    ys: list[float] = []
+    for y, _, _ in sorted(ends):
+        ys.append(max(y, ys[-1] + gap) if ys else y)
+    overflow = max(0.0, (ys[-1] if ys else 0) - 100)
+    ys = [y - overflow for y in ys]  # keep the top label inside the panel
+    for (y, text, colour), y2 in zip(sorted(ends), ys, strict=True):
+        ax.annotate(text, xy=(n - 1, y), xytext=(n - 1 + 0.3 + 0.02 * n, y2),
+                    textcoords="data", fontsize=FONT - 2, color=colour, va="center",
+                    fontweight="bold", annotation_clip=False)
+
+
+def _ylabel(series: Sequence[Series]) -> str:
+    if series and all(s.is_burnout for s in series):
+        return "% burned out\n(lower is better)"
+    names = sorted({s.rate_name for s in series}) or ["favourable"]
+    return f"% {' or '.join(names)}\n(higher is better)"
+
+
+def _style(ax, series: Sequence[Series], data: ChartData, last: bool) -> None:
+    n = len(data.rounds)
+    ax.set_ylim(0, 100)
+    ax.set_xlim(-0.5, n - 0.5 if n > 1 else 0.5)
+    ticks = [0, 50, 100] if len(data.series) > len(series) or not last else [0, 25, 50, 75, 100]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels([f"{t}%" for t in ticks], fontsize=FONT - 2)
+    ax.set_ylabel(_ylabel(series), fontsize=FONT - 4)
+    ax.set_xticks(list(range(n)))
+    step = 1 if n <= 6 else 2
+    labels = [_tick(r, day) if (n - 1 - i) % step == 0 else ""
+              for i, (r, day) in enumerate(zip(data.rounds, data.days, strict=True))]
+    ax.set_xticklabels(labels if last else [""] * n, fontsize=FONT - 4)
+    if last:
+        ax.set_xlabel("Round (day it opened)", fontsize=FONT - 4)
+    ax.grid(axis="y", color="#dddddd", linewidth=1)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _tick(round_number: int, day) -> str:
+    return f"R{round_number}\n{day:%b} {day.day}" if day else f"R{round_number}"

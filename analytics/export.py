@@ -1,12 +1,13 @@
-"""CSV export of digest results. Pure (writes only to the file object given).
+"""Tidy CSV export of digest results for analysts. Pure (writes only to the
+file object given).
 
-Rows are produced *from* ``Digest`` objects, so they carry exactly what the
-digest shows — the same suppression, complement protection and banding — and
-never raw answers. Hidden team cells appear as a row with value "hidden" and no
-n; banded cells carry the band and no interval.
-
-Columns: round, team, metric, n, value, interval. The organisation total uses
-team "All teams".
+One row per round x team x measure, produced *from* ``Digest`` objects, so it
+carries exactly what the digest shows (the same suppression, complement
+protection and banding) and never raw answers, at no more precision than the
+digest: whole percents, rounded half up like the digest (``pct``). ``mean``
+stays empty: the digest shows no means, and an exact mean with ``n`` gives
+away the sum of the answers. Text uses plain ASCII hyphens. See "The CSV
+export" in docs/leaders.md.
 """
 
 from __future__ import annotations
@@ -16,65 +17,95 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO
 
 from analytics import privacy
+from analytics.chart_data import BANDED, SHOWN, WITHHELD, cell_point
 from analytics.digest import (
     CommentInfo,
     CountRow,
     Digest,
     MetricCell,
+    MetricSummary,
     QuestionInfo,
     RoundInfo,
     Thresholds,
     build_digest,
-    pct,
+    measure_name,
 )
 
-COLUMNS = ("round", "team", "metric", "n", "value", "interval")
+COLUMNS = (
+    "round", "opened_on", "closes_on", "team", "respondents", "invited",
+    "measure", "measure_key", "rate_name", "status",
+    "n", "rate", "ci_low", "ci_high", "mean", "band_low", "band_high", "note",
+)
+STATUSES = (SHOWN, BANDED, WITHHELD)
+NUMERIC = ("respondents", "invited", "n", "rate", "ci_low", "ci_high", "mean",
+           "band_low", "band_high")
+
+_ASCII = str.maketrans({"–": "-", "—": "-", "−": "-", "‘": "'", "’": "'", "…": "..."})
 
 
-def _cell_rows(rnd: int, team: str, key: str, rate_name: str, cell: MetricCell | None):
-    if cell is None:
-        yield {"round": rnd, "team": team, "metric": f"{key} % {rate_name}", "n": "",
-               "value": "hidden", "interval": ""}
-        return
-    yield {
-        "round": rnd, "team": team, "metric": f"{key} % {rate_name}", "n": cell.n,
-        "value": pct(cell.rate) if cell.rate is not None else cell.band,
-        "interval": f"{pct(cell.ci[0])}–{pct(cell.ci[1])}" if cell.ci else "",
+def ascii_text(s: str) -> str:
+    """Dashes, quotes and ellipses as plain ASCII (other letters are kept)."""
+    return s.translate(_ASCII)
+
+
+def _measure_cells(
+    d: Digest, m: MetricSummary, cell: MetricCell | None, note: str,
+) -> dict[str, object]:
+    p = cell_point(d.round_number, cell)
+    row: dict[str, object] = {
+        "measure": ascii_text(measure_name(m)), "measure_key": m.key, "rate_name": m.rate_name,
+        "status": p.status, "n": "", "rate": "", "ci_low": "", "ci_high": "", "mean": "",
+        "band_low": "", "band_high": "", "note": "",
     }
-    if cell.mean is not None:
-        yield {"round": rnd, "team": team, "metric": f"{key} mean", "n": cell.n,
-               "value": f"{cell.mean:.2f}", "interval": ""}
+    if p.status == WITHHELD:
+        row["note"] = ascii_text(note)
+        return row
+    row["n"] = cell.n  # type: ignore[union-attr]  # shown or banded: a cell
+    if p.status == SHOWN:
+        row.update(rate=p.value, ci_low=_or_blank(p.lo), ci_high=_or_blank(p.hi))
+    else:
+        row.update(band_low=p.lo, band_high=p.hi)
+    return row
+
+
+def _or_blank(x: int | None) -> object:
+    return "" if x is None else x
+
+
+def _cell_note(cell: MetricCell | None, fallback: str) -> str:
+    """Why a cell is withheld, in the digest's words."""
+    if cell is not None and cell.band:
+        return cell.band
+    return fallback
+
+
+def _rows_for(d: Digest) -> Iterable[dict[str, object]]:
+    base = {"round": d.round_number, "opened_on": d.opened_on.isoformat(),
+            "closes_on": d.closes_on.isoformat()}
+    org = {**base, "team": privacy.TOTAL_LABEL, "invited": d.response.invited,
+           "respondents": _or_blank(d.response.respondents)}
+    for m in d.metrics:
+        note = _cell_note(m.org, m.hidden_reason or "withheld")
+        yield {**org, **_measure_cells(d, m, m.org, note)}
+    for t in d.teams:
+        team = {**base, "team": ascii_text(t.team), "invited": t.invited,
+                "respondents": t.respondents}
+        for m in d.metrics:
+            c = t.cell(m.key)
+            yield {**team, **_measure_cells(d, m, c, _cell_note(c, "withheld"))}
+    for h in d.hidden:
+        hidden = {**base, "team": ascii_text(h.team), "invited": "", "respondents": ""}
+        for m in d.metrics:
+            yield {**hidden, **_measure_cells(d, m, None, h.text)}
 
 
 def export_rows(digests: Digest | Iterable[Digest]) -> list[dict]:
-    """Rows for one digest or several (e.g. one per round, see ``history_digests``)."""
+    """Tidy rows (keys in ``COLUMNS`` order) for one digest or several (e.g.
+    one per round, see ``history_digests``). The organisation's rows use team
+    "All teams"."""
     if isinstance(digests, Digest):
         digests = [digests]
-    rows: list[dict] = []
-    for d in digests:
-        r = d.round_number
-        total = privacy.TOTAL_LABEL
-        rows.append({
-            "round": r, "team": total, "metric": "respondents",
-            "n": d.response.respondents if d.response.respondents is not None else "",
-            "value": f"{d.response.pct}%" if d.response.pct is not None else (
-                "hidden" if d.response.respondents is None else ""),
-            "interval": "",
-        })
-        for m in d.metrics:
-            rows.extend(_cell_rows(r, total, m.key, m.rate_name, m.org))
-        for t in d.teams:
-            rows.append({
-                "round": r, "team": t.team, "metric": "respondents", "n": t.respondents,
-                "value": f"{t.response_pct}%" if t.response_pct is not None else "",
-                "interval": "",
-            })
-            for m in d.metrics:
-                rows.extend(_cell_rows(r, t.team, m.key, m.rate_name, t.cell(m.key)))
-        for h in d.hidden:
-            rows.append({"round": r, "team": h.team, "metric": "respondents", "n": "",
-                         "value": f"hidden ({h.reason})", "interval": ""})
-    return rows
+    return [{c: row[c] for c in COLUMNS} for d in digests for row in _rows_for(d)]
 
 
 def write_csv(rows: Iterable[Mapping], fh: IO[str]) -> None:
@@ -100,7 +131,7 @@ def history_digests(
     out = []
     for i, rnd in enumerate(rounds):
         out.append(build_digest(
-            rnd, list(rounds[i + 1:i + 12]), counts, comments or {}, questions, thresholds,
+            rnd, list(rounds[i + 1:]), counts, comments or {}, questions, thresholds,
             published=frozenset(published_by_round.get(rnd.round_id, ())), rng=0,
         ))
     return out

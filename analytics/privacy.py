@@ -74,6 +74,7 @@ TOTAL_LABEL = "All teams"
 TOO_FEW = "too_few"
 COMPLEMENT = "complement"
 EARLIER = "earlier_publication"
+DIFFERENCING = "differencing"
 
 # Counts for an open round are shown only as one of these bands.
 _BANDS: tuple[tuple[int, int | None, str], ...] = (
@@ -100,8 +101,10 @@ def band(n: int) -> str:
 def reason_text(reason: str, min_n: int) -> str:
     return {
         TOO_FEW: f"fewer than {min_n} responses",
-        COMPLEMENT: "hidden so a smaller group can't be worked out by subtraction",
+        COMPLEMENT: "withheld so another team's figure can't be worked out by subtraction",
         EARLIER: "hidden to stay consistent with an earlier post for this round",
+        DIFFERENCING: f"withheld: fewer than {min_n} people joined or left since its figures "
+                      "were last shown, so comparing rounds could reveal their answers",
     }.get(reason, "hidden")
 
 
@@ -203,21 +206,25 @@ def _select(
 
 def plan(
     sizes: Mapping[str, int], min_n: int, prior: Iterable[str] = (),
+    blocked: Iterable[str] = (),
 ) -> Publication:
     """Choose the cells of one round to publish.
 
     ``sizes``: respondents per team (every team, including empty ones).
     ``prior``: cells already published for this same round (``Publication.known``
     of earlier posts); ``TOTAL`` stands for the organisation total.
+    ``blocked``: cells (teams or ``TOTAL``) that must not be published at all
+    (cross-round differencing, see ``analytics.digest.differencing``).
     """
     if min_n < 1:
         raise ValueError("min_n must be at least 1")
     if TOTAL in sizes:
         raise ValueError(f"{TOTAL!r} is reserved for the organisation total")
     sizes = {t: max(0, int(n)) for t, n in sizes.items()}
-    prior = frozenset(prior)
-    cells = _select(sizes, min_n, prior, None)
-    baseline = _select(sizes, min_n, frozenset(), None) if prior else cells
+    prior, blocked = frozenset(prior), frozenset(blocked)
+    allowed = None if not blocked else frozenset([*sizes, TOTAL]) - blocked
+    cells = _select(sizes, min_n, prior, allowed)
+    baseline = _select(sizes, min_n, frozenset(), allowed) if prior else cells
     hidden: dict[str, str] = {}
     total_n = sum(sizes.values())
     for cell in [*sizes, TOTAL]:
@@ -226,6 +233,8 @@ def plan(
         n = total_n if cell == TOTAL else sizes[cell]
         if n < min_n:
             hidden[cell] = TOO_FEW
+        elif cell in blocked:
+            hidden[cell] = DIFFERENCING
         elif cell in baseline:
             hidden[cell] = EARLIER
         else:

@@ -7,6 +7,8 @@ answers in a flagged band, e.g. burnout = 3 or more) and a *mean*.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -21,6 +23,9 @@ class Scale:
     rate_name: str
     # Labels per value, English; Spanish comes from the message catalog.
     labels: tuple[str, ...]
+    # True where a higher value (and so a higher rate) is the worse outcome,
+    # e.g. burnout; False for "% favourable". Reverse-keyed items flip it.
+    higher_is_worse: bool = False
 
     def is_flagged(self, value: int) -> bool:
         return self.flag_min <= value <= self.flag_max
@@ -29,6 +34,23 @@ class Scale:
         if value not in self.values:
             raise ValueError(f"{value!r} is not on the {self.key} scale")
         return value
+
+    def points(self, value: int, reverse: bool = False) -> float:
+        """The value on 0–100 (lowest answer 0, highest 100), as multi-item
+        scales such as the Copenhagen Burnout Inventory score each item.
+        A reverse-keyed item is flipped first, so 100 always means "more"
+        of what the scale measures."""
+        lo, hi = self.values[0], self.values[-1]
+        v = self.validate(value)
+        if reverse:
+            v = lo + hi - v
+        return (v - lo) * 100 / (hi - lo)
+
+
+def reverse_value(s: Scale, value: int) -> int:
+    """A reverse-keyed answer expressed on the scale's usual direction
+    (5 on a 1–5 scale becomes 1)."""
+    return s.values[0] + s.values[-1] - s.validate(value)
 
 
 AGREEMENT5 = Scale(
@@ -64,10 +86,45 @@ BURNOUT5 = Scale(
         "I feel completely burned out and often wonder if I can go on. "
         "I am at the point where I may need some changes or may need to seek some sort of help.",
     ),
+    higher_is_worse=True,
+)
+
+# Copenhagen Burnout Inventory answer formats (Kristensen et al. 2005),
+# stored 1–5 from the lowest answer up; the items are scored 0/25/50/75/100.
+CBI_FREQUENCY5 = Scale(
+    "cbi_frequency5", (1, 2, 3, 4, 5), 4, 5, "often or always",
+    ("Never/almost never", "Seldom", "Sometimes", "Often", "Always"),
+    higher_is_worse=True,
+)
+CBI_INTENSITY5 = Scale(
+    "cbi_intensity5", (1, 2, 3, 4, 5), 4, 5, "to a high degree",
+    ("To a very low degree", "To a low degree", "Somewhat", "To a high degree",
+     "To a very high degree"),
+    higher_is_worse=True,
+)
+# A derived 0–100 scale score (the mean of its items' points). 50 or more is
+# the cut-off most published CBI studies report as "high"; it is not a diagnosis.
+SCORE100 = Scale(
+    "score100", tuple(range(0, 101)), 50, 100, "scoring 50 or more",
+    tuple(str(i) for i in range(0, 101)), higher_is_worse=True,
+)
+# Employee Net Promoter: 0–10; the rate shown is the share of promoters
+# (9–10). The eNPS itself is `enps` below, % 9–10 minus % 0–6.
+ENPS11 = Scale(
+    "enps11", tuple(range(0, 11)), 9, 10, "promoters (9–10)",
+    tuple(str(i) for i in range(0, 11)),
+)
+# Sinsky et al. 2017: likelihood of leaving within two years; Likely and
+# Definitely are the answers that paper counts as intending to leave.
+LEAVE5 = Scale(
+    "leave5", (1, 2, 3, 4, 5), 4, 5, "likely to leave",
+    ("None", "Slight", "Moderate", "Likely", "Definitely"),
+    higher_is_worse=True,
 )
 
 SCALES: dict[str, Scale] = {
-    s.key: s for s in (AGREEMENT5, FREQUENCY5, LIKELIHOOD5, LIKELIHOOD11, YESNO, BURNOUT5)
+    s.key: s for s in (AGREEMENT5, FREQUENCY5, LIKELIHOOD5, LIKELIHOOD11, YESNO, BURNOUT5,
+                       CBI_FREQUENCY5, CBI_INTENSITY5, SCORE100, ENPS11, LEAVE5)
 }
 
 # Scales an admin may pick for a custom question.
@@ -85,3 +142,26 @@ def scale(key: str) -> Scale:
 # Decided at submit time, never stored.
 def needs_support(question_key: str, value: int) -> bool:
     return question_key == "burnout" and value >= 4
+
+
+def enps(histogram: Mapping[int, int]) -> float | None:
+    """Employee Net Promoter Score from a 0–10 histogram (value -> count):
+    % answering 9–10 minus % answering 0–6, from -100 to 100. 7 and 8 count
+    in the denominator only. None when nobody answered."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    promoters = sum(c for v, c in histogram.items() if 9 <= v <= 10)
+    detractors = sum(c for v, c in histogram.items() if 0 <= v <= 6)
+    return 100 * (promoters - detractors) / n
+
+
+def round_half_up(x: float) -> int:
+    """Whole number, halves up (Python's round() sends 62.5 to 62)."""
+    return int(math.floor(x + 0.5 + 1e-9))
+
+
+# "Have you seen changes based on the last round's feedback?" (closing the
+# loop): no / somewhat / yes, reported as the share answering yes.
+SEEN3 = Scale("seen3", (1, 2, 3), 3, 3, "yes", ("No", "Somewhat", "Yes"))
+SCALES[SEEN3.key] = SEEN3

@@ -2,16 +2,22 @@
 
 Conventions
 -----------
-* Rates are fractions in [0, 1]; a rate *change* is reported in percentage
-  points (``delta`` = 100 * (current - comparison)). Mean changes are raw scale
-  units.
-* Rate changes are tested with Fisher's exact test on the 2x2 table
-  (flagged / not flagged) x (current / comparison); score changes with a
-  two-sided Mann–Whitney U test on the expanded value histograms.
-* A change is flagged ``significant`` only when ``p < ALPHA`` (0.05) **and**
-  both groups have at least ``MIN_TEST_N`` (10) answers. Below that a p-value
-  from a handful of people is more noise than signal, so digests show a
-  rolling average over the last up-to-4 rounds instead of a flag.
+* Rates are fractions in [0, 1]; a change is reported in whole percentage
+  points, as the difference of the two *shown* percentages (so "from 31% to
+  55%" always reads as 24 points).
+* Each measure gets **one** pre-declared test per digest: its rate over the
+  recent rounds against its rate over the rounds before them
+  (``analytics.digest.history.comparison`` chooses the rounds), with a
+  two-proportion z-test (pooled variance), or Fisher's exact test when a side
+  has fewer than ``Z_MIN_N`` answers. Means are never tested.
+* The digest's tests form one family: burnout, the pre-declared primary
+  measure, is tested first at full ``ALPHA``; the others are corrected with
+  Holm's method (``statsmodels.stats.multitest.multipletests``) and count
+  only once burnout's test rejects (serial gatekeeping). The chance that a
+  digest flags anything that did not change stays under ``ALPHA``, also in a
+  digest where something else did change. A change is *real* only
+  when its corrected p is below ``ALPHA`` **and** it moved at least
+  ``MIN_CHANGE_POINTS`` points **and** each side has ``MIN_TEST_N`` answers.
 * Every function tolerates empty groups and returns ``nan`` rather than
   raising; callers check ``math.isfinite``.
 """
@@ -19,20 +25,35 @@ Conventions
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from scipy import stats as _sps
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportions_ztest
 
 ALPHA = 0.05
-# Minimum answers in *each* group before a change can be called significant.
+# Minimum answers on *each* side before a change can be called real.
 MIN_TEST_N = 10
+# The smallest change in a rate worth a leader's attention, in points.
+MIN_CHANGE_POINTS = 10
+CORRECTION = "holm"
+CORRECTION_NAME = "burnout-first Holm"
 
+Z_TEST = "two-proportion z-test"
 FISHER = "Fisher's exact test"
-MANN_WHITNEY = "Mann–Whitney U"
+# Below this many answers on a side the z-test's normal approximation calls
+# too many changes real; Fisher's exact test is used there instead.
+Z_MIN_N = 30
 
-VS_PREVIOUS = "previous"
-VS_AVERAGE = "4-round average"
+
+def pct(x: float) -> int:
+    """Whole-number percentage, rounding half up (33/40 -> 83, not banker's 82).
+
+    The one rounding rule for every rate candor shows: cells, response rates,
+    changes, the chart and the export."""
+    return int(math.floor(100 * x + 0.5 + 1e-9))
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -58,34 +79,24 @@ def fisher_p(k1: int, n1: int, k0: int, n0: int) -> float:
     """Two-sided Fisher's exact p for k1/n1 vs k0/n0; nan if a group is empty."""
     if n1 <= 0 or n0 <= 0:
         return math.nan
-    table = [[k1, n1 - k1], [k0, n0 - k0]]
     try:
-        p = float(_sps.fisher_exact(table, alternative="two-sided")[1])
+        p = float(_sps.fisher_exact([[k1, n1 - k1], [k0, n0 - k0]])[1])
     except ValueError:
         return math.nan
     return min(p, 1.0) if math.isfinite(p) else math.nan
 
 
-def expand(hist: Mapping[int, int]) -> list[int]:
-    """Turn a value histogram {value: count} into a flat list of values."""
-    out: list[int] = []
-    for value, count in sorted(hist.items()):
-        if count > 0:
-            out.extend([value] * int(count))
-    return out
-
-
-def mann_whitney_p(hist1: Mapping[int, int], hist0: Mapping[int, int]) -> float:
-    """Two-sided Mann–Whitney U p on two value histograms; nan if undefined."""
-    a, b = expand(hist1), expand(hist0)
-    if not a or not b:
+def two_proportion_p(k1: int, n1: int, k0: int, n0: int) -> float:
+    """Two-sided pooled two-proportion z-test p; 1.0 when both rates are 0 or
+    both 1 (nothing to find), nan if a group is empty."""
+    if n1 <= 0 or n0 <= 0:
         return math.nan
-    if len(set(a) | set(b)) == 1:
-        return 1.0  # every answer identical: no difference to find
-    try:
-        p = float(_sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-    except ValueError:
-        return math.nan
+    if (k1 + k0) in (0, n1 + n0):
+        return 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _, p = proportions_ztest([k1, k0], [n1, n0])
+    p = float(p)
     return min(p, 1.0) if math.isfinite(p) else math.nan
 
 
@@ -113,65 +124,106 @@ def rate(k: int, n: int) -> float:
     return k / n if n > 0 else math.nan
 
 
+def pooled_rate(parts: Iterable[tuple[int, int]]) -> float | None:
+    """Pooled rate over several (k, n) groups (e.g. the last 4 rounds)."""
+    k = n = 0
+    for pk, pn in parts:
+        k += pk
+        n += pn
+    return k / n if n > 0 else None
+
+
 @dataclass(frozen=True)
 class Change:
-    """A change between the current round and a comparison.
+    """One measure's pre-declared comparison: its rate over ``rounds_now``
+    (pooled) against its rate over ``rounds_before`` (pooled).
 
-    ``delta`` is in percentage points for rates (``kind == "rate"``) and in raw
-    scale units for means (``kind == "mean"``). ``p`` may be ``nan``.
-    """
+    ``p`` is the raw test p; ``p_adjusted`` the corrected one, filled by
+    ``correct``; ``real`` is the verdict a leader sees."""
 
-    delta: float
-    vs: str  # VS_PREVIOUS or VS_AVERAGE
+    k_now: int
+    n_now: int
+    k_before: int
+    n_before: int
+    rounds_now: tuple[int, ...]  # round numbers, newest first
+    rounds_before: tuple[int, ...]
     p: float
-    test: str  # FISHER or MANN_WHITNEY
-    significant: bool
-    kind: str = "rate"
-    n_current: int = 0
-    n_compare: int = 0
+    test: str
+    p_adjusted: float = math.nan
+    real: bool = False
 
     @property
-    def testable(self) -> bool:
-        """Both groups large enough for the test to mean something."""
-        return (
-            self.n_current >= MIN_TEST_N
-            and self.n_compare >= MIN_TEST_N
-            and math.isfinite(self.p)
-        )
+    def now(self) -> float:
+        return self.k_now / self.n_now
+
+    @property
+    def before(self) -> float:
+        return self.k_before / self.n_before
+
+    @property
+    def points(self) -> int:
+        """Signed change in whole points, as the shown percentages differ."""
+        return pct(self.now) - pct(self.before)
 
     @property
     def direction(self) -> int:
-        if not math.isfinite(self.delta):
-            return 0
-        d = self.shown_size
-        return 0 if d == 0 else (1 if self.delta > 0 else -1)
+        return (self.points > 0) - (self.points < 0)
 
     @property
-    def shown_size(self) -> float:
-        """|delta| as displayed: whole points (rates) or one decimal (means),
-        rounding half up."""
-        if not math.isfinite(self.delta):
-            return 0
-        if self.kind == "rate":
-            return math.floor(abs(self.delta) + 0.5)
-        return math.floor(abs(self.delta) * 10 + 0.5) / 10
+    def testable(self) -> bool:
+        return min(self.n_now, self.n_before) >= MIN_TEST_N and math.isfinite(self.p)
 
-    def describe(self) -> str:
-        """E.g. "▲ 8 pts vs last round (not significant, Fisher's exact test p=0.41)"."""
-        arrow = {1: "▲", -1: "▼", 0: "●"}[self.direction]
-        if self.direction == 0:
-            size = "no change"
-        elif self.kind == "rate":
-            size = f"{self.shown_size} pts"
-        else:
-            size = f"{self.shown_size:.1f}"
-        vs = "vs last round" if self.vs == VS_PREVIOUS else "vs 4-round average"
-        if not self.testable:
-            why = "too few responses to test"
-        else:
-            verdict = "significant" if self.significant else "not significant"
-            why = f"{verdict}, {self.test} p={format_p(self.p)}"
-        return f"{arrow} {size} {vs} ({why})"
+    @property
+    def large(self) -> bool:
+        return abs(self.points) >= MIN_CHANGE_POINTS
+
+
+def compare(
+    now: Sequence[tuple[int, int]], before: Sequence[tuple[int, int]],
+    rounds_now: Sequence[int], rounds_before: Sequence[int],
+) -> Change | None:
+    """Pool (k, n) per round on each side and test; None if a side is empty."""
+    k1, n1 = sum(k for k, _ in now), sum(n for _, n in now)
+    k0, n0 = sum(k for k, _ in before), sum(n for _, n in before)
+    if n1 <= 0 or n0 <= 0:
+        return None
+    if min(n1, n0) < Z_MIN_N:
+        test, p = FISHER, fisher_p(k1, n1, k0, n0)
+    else:
+        test, p = Z_TEST, two_proportion_p(k1, n1, k0, n0)
+    return Change(k1, n1, k0, n0, tuple(rounds_now), tuple(rounds_before), p, test)
+
+
+def correct(changes: Sequence[Change | None], primary: int | None = None) -> list[Change | None]:
+    """Correct the digest's family of tests (untestable ones take no share
+    of the error rate) and set each change's verdict.
+
+    With a pre-declared ``primary`` measure (burnout), serial gatekeeping:
+    the primary is tested first at full ``ALPHA``; the others, Holm-corrected
+    among themselves, count only once the primary's test rejects (adjusted
+    p = max(primary p, Holm p)). The family's error rate stays under
+    ``ALPHA`` and the measure leaders act on most keeps its full power; the
+    price is that the others need burnout to have moved first."""
+    idx = [i for i, c in enumerate(changes) if c is not None and c.testable]
+    out = list(changes)
+    if not idx:
+        return out
+    gate = 0.0
+    if primary in idx:
+        idx.remove(primary)
+        gate = changes[primary].p  # type: ignore[union-attr]
+        out[primary] = _verdict(changes[primary], gate)
+    if idx:
+        _, adj, _, _ = multipletests([changes[i].p for i in idx], alpha=ALPHA,  # type: ignore[union-attr]
+                                     method=CORRECTION)
+        for i, pa in zip(idx, adj, strict=True):
+            out[i] = _verdict(changes[i], max(gate, float(pa)))
+    return out
+
+
+def _verdict(c: Change | None, p_adjusted: float) -> Change:
+    assert c is not None
+    return replace(c, p_adjusted=p_adjusted, real=p_adjusted < ALPHA and c.large)
 
 
 def format_p(p: float) -> str:
@@ -182,43 +234,3 @@ def format_p(p: float) -> str:
     if p < 0.01:
         return f"{p:.3f}"
     return f"{p:.2f}"
-
-
-def _flag(p: float, n1: int, n0: int, alpha: float) -> bool:
-    return math.isfinite(p) and p < alpha and n1 >= MIN_TEST_N and n0 >= MIN_TEST_N
-
-
-def rate_change(
-    k1: int, n1: int, k0: int, n0: int, vs: str = VS_PREVIOUS, alpha: float = ALPHA
-) -> Change | None:
-    """Change in a rate, in percentage points, tested with Fisher's exact test.
-
-    ``None`` when either group is empty (no comparison possible).
-    """
-    if n1 <= 0 or n0 <= 0:
-        return None
-    delta = 100.0 * (k1 / n1 - k0 / n0)
-    p = fisher_p(k1, n1, k0, n0)
-    return Change(delta, vs, p, FISHER, _flag(p, n1, n0, alpha), "rate", n1, n0)
-
-
-def mean_change(
-    hist1: Mapping[int, int], hist0: Mapping[int, int], vs: str = VS_PREVIOUS,
-    alpha: float = ALPHA,
-) -> Change | None:
-    """Change in the mean score, tested with a two-sided Mann–Whitney U test."""
-    n1, n0 = hist_n(hist1), hist_n(hist0)
-    if n1 == 0 or n0 == 0:
-        return None
-    delta = hist_mean(hist1) - hist_mean(hist0)
-    p = mann_whitney_p(hist1, hist0)
-    return Change(delta, vs, p, MANN_WHITNEY, _flag(p, n1, n0, alpha), "mean", n1, n0)
-
-
-def pooled_rate(parts: Iterable[tuple[int, int]]) -> float | None:
-    """Pooled rate over several (k, n) groups (e.g. a rolling 4-round average)."""
-    k = n = 0
-    for pk, pn in parts:
-        k += pk
-        n += pn
-    return k / n if n > 0 else None

@@ -76,12 +76,25 @@ GROUPS: tuple[Group, ...] = (
           "`/candor privacy receipts on|off` (mark the DM after a check-in; off by default)"),
     Group("resources", ("`/candor resources` — edit the support resources shown after a hard "
                         "answer",), "`/candor resources`"),
+    Group("modules", ("`/candor modules` — optional question modules (Copenhagen burnout, "
+                      "ProQOL, psychological safety); `/candor modules on|off &lt;module&gt;`",),
+          "`/candor modules` or `/candor modules on|off &lt;module&gt;` (e.g. "
+          "`/candor modules on cbi_work`)",
+          slow=frozenset({"modules.list", "modules.on", "modules.off"})),
+    Group("organization", ("`/candor organization` — the organisation's name in questions; "
+                           "`/candor organization &lt;name&gt;`",),
+          "`/candor organization` or `/candor organization &lt;name&gt;` (2–80 characters)",
+          slow=frozenset({"organization.show"})),
+    Group("summary", ("`/candor summary` — preview and publish the \"you said, we did\" staff "
+                      "summary of the latest digest; `/candor summary channel #channel|dm` — "
+                      "where it goes",),
+          "`/candor summary` or `/candor summary channel #channel|dm`"),
 )
 BY_HEAD = {g.head: g for g in GROUPS}
 USAGE = {g.head: g.usage for g in GROUPS if g.usage}
 SLOW = frozenset().union(*(g.slow for g in GROUPS))
 # Acked before anything else, then the form is opened (views.open, once).
-OPENS_FORM = frozenset({"questions.edit", "resources"})
+OPENS_FORM = frozenset({"questions.edit", "resources", "summary.preview"})
 
 
 def _help() -> str:
@@ -233,11 +246,37 @@ def _privacy(rest: list[str], low: list[str]) -> Command:
     raise usage_error("privacy")
 
 
+def _modules(rest: list[str], low: list[str]) -> Command:
+    if not rest:
+        return Command("modules.list")
+    if low[0] in ("on", "off") and len(rest) == 2:
+        return Command(f"modules.{low[0]}", {"module": low[1]})
+    raise usage_error("modules")
+
+
+def _organization(rest: list[str], low: list[str]) -> Command:
+    if not rest:
+        return Command("organization.show")
+    return Command("organization.set", {"name": " ".join(rest)})
+
+
+def _summary(rest: list[str], low: list[str]) -> Command:
+    if not rest:
+        return Command("summary.preview")
+    if low == ["channel", "dm"]:
+        return Command("summary.channel", {"channel": None, "name": None})
+    if low[:1] == ["channel"] and len(rest) == 2:
+        cid, name = parse_channel(rest[1], "summary")
+        return Command("summary.channel", {"channel": cid, "name": name})
+    raise usage_error("summary")
+
+
 PARSERS: dict[str, Callable[[list[str], list[str]], Command]] = {
     "pause": _bare("pause"), "resume": _bare("resume"), "status": _bare("status"),
     "resources": _bare("resources"), "audience": _audience, "digest": _digest,
     "send": _now("send"), "close": _now("close"), "schedule": _schedule,
-    "questions": _questions, "privacy": _privacy,
+    "questions": _questions, "privacy": _privacy, "summary": _summary, "modules": _modules,
+    "organization": _organization,
 }
 
 

@@ -7,11 +7,14 @@ import sys
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_DEFAULT_API = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The bot scopes an OAuth install asks for: the same as manifest-http.yml's.
+DEFAULT_SCOPES = ("channels:join,channels:read,chat:write,commands,files:write,groups:read,"
+                  "im:history,im:write,users:read")
 
 
 class ConfigError(Exception):
@@ -73,6 +76,14 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=SLACK_DEFAULT_API, alias="SLACK_API_URL")
+    # Many workspaces: with both set, candor is installed by OAuth (/slack/install)
+    # and keeps a bot token per workspace; SLACK_BOT_TOKEN is then not used.
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_scopes: str = Field(default=DEFAULT_SCOPES, alias="SLACK_SCOPES")
+    slack_redirect_uri: str | None = Field(default=None, alias="SLACK_REDIRECT_URI")
+    # What an uninstall does to the workspace's data (its token and schedule always go).
+    on_uninstall: str = Field(default="keep", alias="CANDOR_ON_UNINSTALL")
     database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
     secret_key: str | None = Field(default=None, alias="CANDOR_SECRET_KEY")
     # Retired master keys, newest first; only `candor keys rotate` reads them.
@@ -135,10 +146,42 @@ class Settings(BaseSettings):
     @field_validator("admins_raw")
     @classmethod
     def _admins(cls, v: str) -> str:
-        for uid in filter(None, (p.strip() for p in v.split(","))):
+        for entry in filter(None, (p.strip() for p in v.split(","))):
+            team, _, uid = entry.rpartition(":")
+            if team and (team[:1] not in ("T", "E") or not team.isalnum()):
+                raise ValueError(f"{entry!r}: {team!r} is not a Slack workspace ID (like T012AB3CD)")
             if uid[:1] not in ("U", "W") or not uid.isalnum():
-                raise ValueError(f"{uid!r} is not a Slack user ID (like U012AB3CD)")
+                raise ValueError(f"{entry!r} is not a Slack user ID (like U012AB3CD, "
+                                 "or T012AB3CD:U012AB3CD for one workspace)")
         return v
+
+    @field_validator("on_uninstall")
+    @classmethod
+    def _on_uninstall(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v == "delete":
+            raise ValueError("delete isn't supported yet (candor has no per-workspace purge); "
+                             "use keep, and `candor forget-user` for people who ask")
+        if v != "keep":
+            raise ValueError(f"{v[:20]!r} isn't a choice; use keep")
+        return v
+
+    @model_validator(mode="after")
+    def _oauth_pair(self) -> Settings:
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            raise ValueError(f"{missing} must be set too: OAuth installs need both "
+                             "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Basic Information)")
+        if self.oauth and self.slack_app_token:
+            raise ValueError("SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: installing in many "
+                             "workspaces needs candor over HTTP (/slack/install); unset "
+                             "SLACK_APP_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+        return self
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces, installed by OAuth; otherwise one, with SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def database_is_default(self) -> bool:
@@ -146,11 +189,22 @@ class Settings(BaseSettings):
 
     @cached_property
     def admins(self) -> frozenset[str]:
+        """CANDOR_ADMINS entries: `U…` (any workspace, single-workspace mode
+        only) or `T…:U…` (that workspace only)."""
         return frozenset(filter(None, (p.strip() for p in self.admins_raw.split(","))))
+
+    def is_listed_admin(self, team_id: str, user_id: str) -> bool:
+        """Whether CANDOR_ADMINS makes this person an admin in this workspace.
+        With many workspaces only team-prefixed entries count, so one
+        workspace's admins are never another's."""
+        return f"{team_id}:{user_id}" in self.admins or (
+            not self.oauth and user_id in self.admins)
 
     def require(self, *names: str) -> None:
         """Fail with one clear line if a setting this command needs is unset."""
         for name in names:
+            if name == "slack_bot_token" and self.oauth:
+                continue  # each workspace's token comes from its OAuth install
             field = type(self).model_fields[name]
             if not getattr(self, name):
                 raise ConfigError(f"{field.alias} is not set; it is required for this command")
@@ -161,7 +215,9 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as e:
         err = e.errors()[0]
-        loc = err["loc"][0] if err["loc"] else "setting"
+        if not err["loc"]:  # a rule across settings: its message names them
+            raise ConfigError(err["msg"].removeprefix("Value error, ")) from None
+        loc = err["loc"][0]
         alias = next(
             (f.alias for n, f in Settings.model_fields.items() if n == loc or f.alias == loc), loc
         )

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 
 from bot.config import ConfigError, Settings
-from bot.slackapi.client import make_client
+from bot.slackapi.client import make_client, make_clients
+from bot.slackapi.installs import Installs, NotInstalled, WorkspaceClients
 from storage.ballot_box import BallotBox
 from storage.db import Database
 from storage.keys import Keyring
@@ -43,9 +44,28 @@ class Candor:
     # Reads conversations.history (Tier 1): no retries, never waits; a call
     # that would exceed the tier is put off to a later clock tick instead.
     reader: WebClient | None = None
+    # Many workspaces (OAuth): the installs and a set of clients per workspace;
+    # None with one workspace (SLACK_BOT_TOKEN), where the clients above serve.
+    installs: Installs | None = None
+    workspaces: WorkspaceClients | None = None
     # Short-lived per-process lookups (admin rights, languages), keyed by kind.
     cache: dict = field(default_factory=dict)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("candor"))
+
+    def client_for(self, team_id: str | None, kind: str = "client") -> WebClient:
+        """The client for a Slack call on behalf of this workspace; every call
+        goes through here. `kind`: "client" (paced, retrying), "poster" (no
+        blind retries: posts), "quick" (one short try, before an ack) or
+        "reader" (Tier 1 history). One workspace: today's clients, whatever
+        the team. Many: that workspace's own, with its own token and pacing;
+        NotInstalled if candor has no token for it."""
+        if self.workspaces is None:
+            return getattr(self, kind, None) or self.client
+        return self.workspaces.get(team_id, kind)
+
+    @property
+    def many_workspaces(self) -> bool:
+        return self.workspaces is not None
 
     @classmethod
     def build(cls, settings: Settings, *, db: Database | None = None) -> Candor:
@@ -54,13 +74,17 @@ class Candor:
             raise ConfigError("CANDOR_SECRET_KEY is not set; it is required outside the demo")
         retired = [k for k in (p.strip() for p in settings.old_secret_keys.split(",")) if k]
         keyring = Keyring(secret, retired)
-        return cls(
-            settings=settings,
-            db=db or Database(settings.database_url),
-            client=make_client(settings),
-            keyring=keyring,
-            box=BallotBox(keyring),
-            poster=make_client(settings, retry_unsafe=False),
-            quick=make_client(settings, timeout=2, retries=False),
-            reader=make_client(settings, timeout=5, retries=False),
-        )
+        db = db or Database(settings.database_url)
+        if settings.oauth:
+            installs = Installs(settings, db)
+            # Without a token: what bolt copies for each request's own client.
+            bare = make_client(settings)
+            bare.token = None
+            return cls(settings=settings, db=db, client=bare, keyring=keyring,
+                       box=BallotBox(keyring), installs=installs,
+                       workspaces=WorkspaceClients(settings, installs))
+        return cls(settings=settings, db=db, keyring=keyring, box=BallotBox(keyring),
+                   **make_clients(settings))
+
+
+__all__ = ["Candor", "NotInstalled", "epoch", "utcnow"]

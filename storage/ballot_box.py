@@ -27,12 +27,22 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, bindparam, delete, exists, func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
 from storage.keys import Keyring, pad, seal, unseal
-from storage.models import Comment, Participation, Response, Round, SealedBallot, TeamCount
+from storage.models import (
+    Comment,
+    Participation,
+    Response,
+    Round,
+    SealedBallot,
+    TeamCount,
+    Workspace,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +52,8 @@ MERGED_LABEL = "(other teams)"
 # A comment's JSON may take this many bytes, so every ballot fits one padding
 # block (storage.keys.PAD_BLOCK) with room for the answers and team label.
 MAX_COMMENT_BYTES = 4000
+# Rows per bulk write, and sealed ballots per fetch, when a round is opened.
+CHUNK = 2000
 
 
 def comment_fits(comment: str) -> bool:
@@ -101,6 +113,48 @@ def _json(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# -- the submit's statements, built once (Core, so each execution is a cache hit) --
+
+_rounds, _spent, _sealed = Round.__table__, Participation.__table__, SealedBallot.__table__
+
+# Spend a ticket only while its round is open, in one statement. FOR SHARE
+# (PostgreSQL; SQLite takes its write lock here) holds the round open until
+# commit: a close waits for submits in flight, and submits don't wait on each
+# other. A second spend of the same ticket fails on the primary key.
+_SPEND = insert(_spent).from_select(
+    ["team_id", "round_id", "token"],
+    select(_rounds.c.team_id, _rounds.c.id, bindparam("token", type_=String))
+    .where(_rounds.c.id == bindparam("round_id"), _rounds.c.status == "open")
+    .with_for_update(read=True)
+).returning(_spent.c.round_id)  # the spent row, if any (rowcount of INSERT isn't kept)
+_STORE = insert(_sealed).values(id=bindparam("id"), team_id=bindparam("team_id"),
+                                round_id=bindparam("round_id"), sealed=bindparam("sealed"))
+_TICKET_STATE = select(
+    _rounds.c.status,
+    exists().where(_spent.c.round_id == bindparam("round_id"),
+                   _spent.c.token == bindparam("token")),
+).where(_rounds.c.id == bindparam("round_id"))
+_FACTS = select(Workspace.resources_text, Workspace.dm_receipts, Workspace.roster_refreshed_at
+                ).where(Workspace.team_id == bindparam("team_id"))
+
+
+def submit_facts(conn: Connection, team_id: str):
+    """What a submit's answer needs from its workspace, in one read:
+    (resources_text, dm_receipts, roster_refreshed_at), or None."""
+    return conn.execute(_FACTS, {"team_id": team_id}).first()
+
+
+def ticket_state(conn: Connection | Session, ticket: Ticket) -> str | None:
+    """"open", "closed" or "spent" (spent in an open round); None: no such round."""
+    row = conn.execute(_TICKET_STATE, {"round_id": ticket.round_id,
+                                       "token": ticket.spent_mark}).first()
+    if row is None:
+        return None
+    if row[0] != "open":
+        return "closed"
+    return "spent" if row[1] else "open"
+
+
 def merge_small_teams(counts: Counter, k: int) -> dict[str, str]:
     """team label -> label stored at rest. Teams under k share MERGED_LABEL;
     while that pool is still under k, the next smallest team joins it, so no
@@ -148,28 +202,34 @@ class BallotBox:
         return s.scalar(select(func.count()).where(Participation.round_id == round_id)) or 0
 
     # -- casting -------------------------------------------------------------
-    def cast(self, s: Session, ticket: Ticket, ballot: Ballot) -> None:
-        """Spend the ticket and seal the ballot. Nothing is opened here, so a
-        submit does the same work, and takes the same time, for everyone.
-
-        The first statement takes the round's row lock (PostgreSQL) / the write
-        lock (SQLite), so a concurrent close or a double click can't interleave.
-        """
-        round_id = ticket.round_id
-        locked = s.execute(
-            update(Round).where(Round.id == round_id, Round.status == "open")
-            .values(status="open")
-        ).rowcount
-        if not locked:
-            raise RoundClosed(round_id)
-        if self.is_spent(s, ticket):
-            raise AlreadyAnswered(round_id)
-        rnd = s.get(Round, round_id)
+    def seal_ballot(self, ballot: Ballot, opened_at) -> str:
+        """The padded, encrypted ballot, its Fernet timestamp pinned to the
+        round's start. Done before the transaction, so no lock waits on it."""
         payload = pad(_json({"t": ballot.team_label, "a": ballot.answers, "c": ballot.comment}))
-        s.add(Participation(team_id=rnd.team_id, round_id=round_id, token=ticket.spent_mark))
-        s.add(SealedBallot(id=_rid(), team_id=rnd.team_id, round_id=round_id,
-                           sealed=seal(self._ballots, payload, _epoch(rnd.opened_at))))
-        s.flush()
+        return seal(self._ballots, payload, _epoch(opened_at))
+
+    def deposit(self, conn: Connection, ticket: Ticket, team_id: str, sealed: str) -> None:
+        """Spend the ticket and store its sealed ballot: two INSERTs in the
+        caller's transaction, the same two for every submit. Nothing is
+        opened here, so a submit does the same work for everyone."""
+        round_id = ticket.round_id
+        try:
+            spent = conn.execute(_SPEND, {"round_id": round_id,
+                                          "token": ticket.spent_mark}).first()
+        except IntegrityError:
+            raise AlreadyAnswered(round_id) from None
+        if spent is None:
+            raise RoundClosed(round_id)
+        conn.execute(_STORE, {"id": _rid(), "team_id": team_id, "round_id": round_id,
+                              "sealed": sealed})
+
+    def cast(self, s: Session, ticket: Ticket, ballot: Ballot) -> None:
+        """Seal and deposit in the session's transaction (operations and tests)."""
+        rnd = s.get(Round, ticket.round_id)
+        if rnd is None or rnd.status != "open":
+            raise RoundClosed(ticket.round_id)
+        self.deposit(s.connection(), ticket, rnd.team_id,
+                     self.seal_ballot(ballot, rnd.opened_at))
 
     # -- closing -------------------------------------------------------------
     def close(self, s: Session, rnd: Round, k: int | None = None) -> Opened:
@@ -177,33 +237,52 @@ class BallotBox:
         answers in random order with no group under k, and destroy the sealed
         rows and the spent tickets. Fewer than k ballots: destroyed unopened."""
         k = max(k or self.k, 1)
-        rows = s.scalars(select(SealedBallot.sealed).where(SealedBallot.round_id == rnd.id)).all()
+        conn = s.connection()
+        n = conn.execute(select(func.count()).where(_sealed.c.round_id == rnd.id)).scalar() or 0
+        ballots = self._open_all(conn, rnd.id) if n >= k else []
         s.execute(delete(SealedBallot).where(SealedBallot.round_id == rnd.id))
         s.execute(delete(Participation).where(Participation.round_id == rnd.id))
-        if len(rows) < k:
+        if n < k:
             s.flush()
-            return Opened(0, destroyed=bool(rows))
-        ballots = [json.loads(unseal(self._ballots, r)) for r in rows]
+            return Opened(0, destroyed=bool(n))
         label = merge_small_teams(Counter(b["t"] for b in ballots), k)
-        self._write_answers(s, rnd, ballots, label)
+        self._write_answers(conn, rnd, ballots, label)
         self._write_team_counts(s, rnd, Counter(label[b["t"]] for b in ballots), label)
         s.flush()
         log.info("ballot box opened", extra={"round_id": rnd.id})
         return Opened(len(ballots), destroyed=False)
 
-    def _write_answers(self, s: Session, rnd: Round, ballots: list[dict],
+    def _open_all(self, conn: Connection, round_id: int) -> list[dict]:
+        """The round's ballots, decrypted as they stream in: the sealed tokens
+        (padded to PAD_BLOCK each) are never all held in memory at once."""
+        # Closed even when a ballot fails to open: a SQLite cursor left open
+        # pins its connection to an old snapshot (stale reads, and a WAL that
+        # can't be truncated).
+        with conn.execute(select(_sealed.c.sealed).where(_sealed.c.round_id == round_id)
+                          .execution_options(yield_per=CHUNK)) as rows:
+            return [json.loads(unseal(self._ballots, sealed)) for (sealed,) in rows]
+
+    def _write_answers(self, conn: Connection, rnd: Round, ballots: list[dict],
                        label: dict[str, str]) -> None:
-        answers = [(label[b["t"]], key, int(value))
+        """Plain executemany in chunks (20,000 ballots are 100,000 rows: no
+        ORM objects, no per-row parameter processing)."""
+        team, rid = rnd.team_id, rnd.id
+        answers = [(_rid(), team, rid, label[b["t"]], key, int(value))
                    for b in ballots for key, value in b["a"].items()]
         comments = [b["c"] for b in ballots if b.get("c")]
         self.rng.shuffle(answers)
         self.rng.shuffle(comments)
+        # Then written in the order of their random keys: an order that says
+        # as little of the submissions as the shuffle, and each B-tree grows
+        # at its end instead of splitting pages all over (SQLite keeps these
+        # WITHOUT ROWID tables in key order anyway).
+        answers.sort()
         at = _epoch(rnd.opened_at)
-        s.add_all(Response(id=_rid(), team_id=rnd.team_id, round_id=rnd.id, team_label=t,
-                           question_key=q, value=v) for t, q, v in answers)
-        s.add_all(Comment(id=_rid(), team_id=rnd.team_id, round_id=rnd.id,
-                          sealed=seal(self._comments, pad(_json({"c": c})), at))
-                  for c in comments)
+        sealed = sorted((_rid(), team, rid, seal(self._comments, pad(_json({"c": c})), at))
+                        for c in comments)
+        _insert_many(conn, Response.__table__, ["id", "team_id", "round_id", "team_label",
+                                                "question_key", "value"], answers)
+        _insert_many(conn, Comment.__table__, ["id", "team_id", "round_id", "sealed"], sealed)
 
     def _write_team_counts(self, s: Session, rnd: Round, ballots: Counter,
                            label: dict[str, str]) -> None:
@@ -235,6 +314,22 @@ class BallotBox:
                for c in s.scalars(select(Comment.sealed).where(Comment.round_id == round_id))]
         self.rng.shuffle(out)
         return out
+
+
+def _insert_many(conn: Connection, table, cols: list[str], rows: list[tuple]) -> None:
+    """COPY on PostgreSQL; elsewhere the driver's own executemany, CHUNK rows
+    at a time. Either way in the caller's transaction."""
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(
+                f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
+           f"VALUES ({', '.join([mark] * len(cols))})")
+    for i in range(0, len(rows), CHUNK):
+        conn.exec_driver_sql(sql, rows[i:i + CHUNK])
 
 
 def _comment_text(plain: bytes) -> str:

@@ -12,11 +12,12 @@ Anonymity lives in the shape of these tables:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -68,6 +69,9 @@ class Workspace(Base):
     # Edit the invitation DM to "recorded" after a submit. Off by default: the
     # edit shows anyone with the workspace export who answered, and when.
     dm_receipts: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The organisation's name, put into items that name it ("… really cares
+    # about my well-being"); NULL: "my organization".
+    org_name: Mapped[str | None] = mapped_column(String(80))
 
 
 class Audience(Base):
@@ -248,3 +252,64 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# -- closing the loop: tracked actions and the staff summary ------------------------
+# Actions, owners and updates are ordinary data about leaders, not about anyone
+# who answered: they carry user ids and times on purpose.
+
+
+class ActionRow(Base):
+    """An action a leader committed to after a digest, with an owner and a due date."""
+
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    # The round whose digest it answers (NULL once that round is gone).
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    answers: Mapped[str] = mapped_column(String(80))  # "measure:<key>" or "theme:<name>"
+    owner_id: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Set by the one reminder's claim (a conditional UPDATE), so it is sent once.
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ActionUpdate(Base):
+    """Each status an action moved to, by whom and when: "what moved" in a digest."""
+
+    __tablename__ = "action_updates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"),
+                                           index=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StaffSummary(Base):
+    """The "you said, we did" summary of a round, exactly as the leader confirmed
+    it; DMs of it are outbox rows (kind "summary") that all carry this text."""
+
+    __tablename__ = "staff_summaries"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    blocks: Mapped[list] = mapped_column(JSON, default=list)
+    channel: Mapped[str | None] = mapped_column(String(32))  # NULL: by DM
+    published_by: Mapped[str] = mapped_column(String(32))
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LoopSetting(Base):
+    """Where staff summaries go: a staff channel, or (NULL) a DM to everyone invited."""
+
+    __tablename__ = "loop_settings"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    staff_channel: Mapped[str | None] = mapped_column(String(32))

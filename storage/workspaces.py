@@ -7,11 +7,14 @@ Reading never creates: `get` returns None for an unknown workspace and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from analytics.questions import Question, default_bank
+from analytics.instruments import load_bank
+from analytics.questions import Question, builtin_question, default_bank, module_questions
 from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N
 from storage.models import Audience, Pause, Person, QuestionRow, Workspace
 
@@ -42,14 +45,18 @@ def ensure(s: Session, team_id: str, enterprise_id: str | None = None) -> Worksp
                        max_questions=5, window_days=3, reminder_on=True, default_tz=DEFAULT_TZ)
         s.add(ws)
         for q in default_bank():
-            s.add(QuestionRow(
-                team_id=team_id, key=q.key, scale=q.scale_key, text_en=q.text_en,
-                text_es=q.text_es, theme=q.theme, required=q.required, validated=q.validated,
-                builtin=True, source=q.source, citation=q.citation, enabled=True,
-                position=q.position,
-            ))
+            s.add(_row(team_id, q))
         s.flush()
     return ws
+
+
+def _row(team_id: str, q: Question) -> QuestionRow:
+    return QuestionRow(
+        team_id=team_id, key=q.key, scale=q.scale_key, text_en=q.text_en,
+        text_es=q.text_es, theme=q.theme, required=q.required, validated=q.validated,
+        builtin=True, source=q.source, citation=q.citation, enabled=q.enabled,
+        position=q.position,
+    )
 
 
 def ensure_committed(db, team_id: str, enterprise_id: str | None = None) -> None:
@@ -95,6 +102,74 @@ def questions(s: Session, team_id: str) -> list[Question]:
 
 def add_question(s: Session, row: QuestionRow) -> None:
     s.add(row)
+
+
+def _refresh(row: QuestionRow, q: Question) -> None:
+    # Built-in wording can't be edited by admins: the bank file is the truth.
+    row.text_en, row.text_es = q.text_en, q.text_es
+    row.source, row.citation, row.validated = q.source, q.citation, q.validated
+    row.scale, row.theme = q.scale_key, q.theme
+
+
+def sync_bank(s: Session, team_id: str) -> list[str]:
+    """Bring a workspace's built-in items up to the bank file: new wording
+    and provenance for the items it has, retired items disabled (kept, so
+    older rounds stay readable), and new core items added with their
+    default on/off. Returns the keys added. Module items are added only when
+    an admin turns their module on."""
+    ws = require(s, team_id)
+    org = ws.org_name
+    rows = question_rows(s, team_id)
+    have = {r.key: r for r in rows}
+    bank = load_bank()
+    for r in rows:
+        item = bank.item(r.key) if r.builtin else None
+        if item is None:
+            continue
+        q = builtin_question(r.key, r.position, org)
+        assert q is not None
+        _refresh(r, q)
+        if item.retired:
+            r.enabled = False
+    added = []
+    pos = max((r.position for r in rows), default=-1) + 1
+    for q in default_bank(org):
+        if q.key not in have:
+            s.add(_row(team_id, replace(q, position=pos)))
+            added.append(q.key)
+            pos += 1
+    s.flush()
+    return added
+
+
+def set_module(s: Session, team_id: str, module: str, on: bool) -> int:
+    """Turn a module's items (and its derived scores) on or off; rows are
+    added the first time and only disabled after, so history stays readable.
+    Returns how many rows the bank gained."""
+    sync_bank(s, team_id)
+    org = require(s, team_id).org_name
+    rows = {r.key: r for r in question_rows(s, team_id)}
+    pos = max((r.position for r in rows.values()), default=-1) + 1
+    added = 0
+    for q in module_questions(module, org):
+        row = rows.get(q.key)
+        if row is None:
+            if not on:
+                continue
+            row = _row(team_id, replace(q, position=pos))
+            s.add(row)
+            pos += 1
+            added += 1
+        row.enabled = on
+    s.flush()
+    return added
+
+
+def set_organization(s: Session, team_id: str, name: str | None) -> None:
+    """Store the organisation's name and put it into the items that name it."""
+    ws = require(s, team_id)
+    ws.org_name = name
+    sync_bank(s, team_id)
 
 
 # -- audiences -------------------------------------------------------------------

@@ -9,14 +9,15 @@ a ``Digest`` and need no privacy logic of their own.
 Modules: ``model`` (inputs and publishable figures), ``wording`` (how the
 figures read), ``report`` (the ``Digest`` and its plain text), ``build`` (the
 rules), ``history`` (per-round counts and comparisons across rounds) and
-``comments`` (quotes and themes). Privacy rules live in
+``comments`` (quotes and themes) and ``differencing`` (what comparing
+rounds would expose). Privacy rules live in
 ``analytics.privacy``; statistics in ``analytics.stats``.
 """
 
 from analytics.digest.build import build_digest
 from analytics.digest.comments import comment_infos, pick_comments
 from analytics.digest.model import (
-    Alert,
+    ROLLING_ROUNDS,
     CommentInfo,
     CountRow,
     HiddenCell,
@@ -37,15 +38,21 @@ from analytics.digest.report import Digest, plain_text
 from analytics.digest.wording import (
     MetricLine,
     TeamLine,
+    change_text,
     date_range,
+    details_text,
+    headline_text,
+    measure_name,
     metric_line,
+    plural,
+    rounds_label,
     sentiment_word,
     team_line,
     theme_line,
 )
 
 __all__ = [
-    "Alert",
+    "ROLLING_ROUNDS",
     "CommentInfo",
     "CountRow",
     "Digest",
@@ -64,9 +71,15 @@ __all__ = [
     "TrendLine",
     "TrendPoint",
     "build_digest",
+    "change_text",
     "comment_infos",
     "date_range",
+    "details_text",
+    "headline_text",
+    "measure_name",
     "metric_line",
+    "plural",
+    "rounds_label",
     "pct",
     "pick_comments",
     "plain_text",

@@ -2,31 +2,28 @@
 
 Earlier rounds are re-planned with the current thresholds and no prior
 publication. That is safe because publications of the same closed round are
-nested (see ``analytics.privacy``). Comparisons with earlier rounds use only
-cells shown exactly in *both* rounds; rolling and 4-round averages pool only
-rounds whose cell is published, and are dropped if any of those rounds was
-banded (otherwise the banded value could be recovered from the average).
+nested (see ``analytics.privacy``), and the cross-round rule
+(``differencing``) decides each round from the rounds before it alone.
+
+Statistics: each organisation measure gets one pre-declared test
+(``history.comparison``); the digest's tests are Holm-corrected together
+(``stats.correct``); only real changes are headlined. Teams are not tested:
+at team sizes a test is mostly noise, and every extra test would make the
+organisation's flags less trustworthy.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeGuard
+from dataclasses import replace
 
 from analytics import actions as _actions
 from analytics import privacy, stats
-from analytics.digest.comments import pick_comments, rising_themes, theme_summaries
-from analytics.digest.history import (
-    RoundView,
-    change_vs_average,
-    change_vs_previous,
-    publishable,
-    rolling_rate,
-    trend,
-)
+from analytics.digest import differencing
+from analytics.digest.comments import pick_comments, theme_summaries
+from analytics.digest.history import RoundView, comparison, publishable, rolling_rate, trend
 from analytics.digest.model import (
-    Alert,
     CommentInfo,
     CountRow,
     HiddenCell,
@@ -37,11 +34,19 @@ from analytics.digest.model import (
     TeamRow,
     ThemeSummary,
     Thresholds,
+    pct,
 )
 from analytics.digest.report import Digest
-from analytics.digest.wording import headline_text
+from analytics.digest.wording import headline_text, plural, rounds_label
 
-MAX_HISTORY = 11  # earlier rounds: with the current one, the trend's 12
+MAX_HISTORY = 11  # earlier rounds shown: with the current one, the trend's 12
+MAX_HEADLINES = 3
+MAX_ACTIONS = 3
+# A comment theme calls for an action when its mood is negative and at least
+# this many comments (and this share of respondents) raise it.
+THEME_MIN_COMMENTS = 3
+THEME_MIN_SHARE = 0.10
+NEGATIVE = -0.15
 
 
 def build_digest(
@@ -56,10 +61,12 @@ def build_digest(
 ) -> Digest:
     """Build a publishable digest for ``current``.
 
-    ``history``: older closed rounds, newest first (only the first 11 are used).
-    ``counts``: (round_id, team, question_key, value, n) histogram rows for the
-    current and history rounds. ``comments``: round_id -> scrubbed org-level
-    comments. ``published``: cells already published for ``current``
+    ``history``: older closed rounds, newest first. The first 11 are shown
+    (trend, comparisons); up to ``differencing.LOOKBACK`` more are used only
+    to decide what cross-round subtraction would expose, so pass them when
+    available. ``counts``: (round_id, team, question_key, value, n) histogram
+    rows. ``comments``: round_id -> scrubbed org-level comments.
+    ``published``: cells already published for ``current``
     (``Digest.published_cells`` of earlier posts). ``rng``: a ``random.Random``
     or a seed, for shuffling comments.
     """
@@ -69,26 +76,31 @@ def build_digest(
     min_n = thresholds.min_score_n
     qs = _order_questions(questions)
     grouped = _group_counts(counts)
-    cur = RoundView(current, grouped.get(current.round_id, {}), qs, min_n, frozenset(published))
-    hist = [RoundView(r, grouped.get(r.round_id, {}), qs, min_n, frozenset())
-            for r in list(history)[:MAX_HISTORY]]
+    infos = [current, *history][:1 + MAX_HISTORY + differencing.LOOKBACK]
+    shown = infos[:1 + MAX_HISTORY]
+    blocked = [differencing.blocks(infos, i, min_n).cells() for i in range(len(shown))]
+    views = [RoundView(r, grouped.get(r.round_id, {}), qs, min_n,
+                       frozenset(published) if i == 0 else frozenset(), blocked[i])
+             for i, r in enumerate(shown)]
+    cur, hist = views[0], views[1:]
 
-    metrics = [_org_metric(cur, hist, q) for q in qs if cur.asked(q.key)]
+    metrics = _corrected([_org_metric(cur, hist, q, min_n) for q in qs if cur.asked(q.key)])
     burnout = next((m for m in metrics if m.is_burnout), None)
     rows = [_team_row(cur, hist, team, metrics, burnout) for team in cur.pub.teams]
-    alerts = _alerts(rows, burnout)
     themes, picked = _themes_and_comments(cur, hist, comments, thresholds, rnd)
     return Digest(
         round_id=current.round_id, round_number=current.number,
         opened_on=current.opened_on, closes_on=current.closes_on, thresholds=thresholds,
         response=_response_rate(cur, min_n),
-        headline=_headline(metrics, alerts, bool(hist), min_n), alerts=tuple(alerts),
+        headline=_headline(metrics, current.number, bool(hist), cur, min_n),
         metrics=tuple(metrics), teams=tuple(rows),
         hidden=tuple(HiddenCell(t, r, privacy.reason_text(r, min_n))
                      for t, r in cur.pub.hidden_teams),
-        themes=themes, comments=picked, actions=_suggested_actions(themes, metrics, qs),
-        notes=_notes(metrics, rows, cur.org_respondents, thresholds),
-        trend=trend([cur, *hist], qs),
+        themes=themes, comments=picked,
+        actions=tuple(_actions.suggest(action_themes(themes, metrics, qs, cur.org_respondents),
+                                       limit=MAX_ACTIONS)),
+        notes=_notes(cur.org_respondents, thresholds, themes is None and picked == ()),
+        trend=trend(views, qs),
         publication=cur.pub, metric_marks=frozenset(cur.marks),
     )
 
@@ -114,32 +126,43 @@ def _response_rate(cur: RoundView, min_n: int) -> ResponseRate:
     invited = sum(max(0, int(v)) for v in cur.info.invited.values())
     n_org = cur.org_respondents
     if cur.pub.total_published:
-        p = round(100 * n_org / invited) if invited else None
-        text = f"{n_org} of {invited} invited ({p}%)" if invited else f"{n_org} responses"
+        p = pct(n_org / invited) if invited else None
+        text = f"{n_org} of {invited} invited ({p}%)" if invited else plural(n_org, "response")
         return ResponseRate(n_org, invited, p, text)
     if n_org < min_n:
-        return ResponseRate(None, invited, None, f"fewer than {min_n} responses of {invited} invited")
+        return ResponseRate(None, invited, None, f"fewer than {min_n} of {invited} invited")
+    if privacy.TOTAL in cur.blocked:
+        return ResponseRate(None, invited, None, f"withheld this round, of {invited} invited "
+                            f"(fewer than {min_n} people joined or left since it was last shown)")
     return ResponseRate(
         None, invited, None, f"hidden (consistent with an earlier post) of {invited} invited")
 
 
 # ---------------------------------------------------------------------------
-# Organisation metrics and teams
+# Organisation measures and teams
 # ---------------------------------------------------------------------------
 
 
-def _org_metric(cur: RoundView, hist: Sequence[RoundView], q: QuestionInfo) -> MetricSummary:
+def _org_metric(
+    cur: RoundView, hist: Sequence[RoundView], q: QuestionInfo, min_n: int,
+) -> MetricSummary:
     c = cur.cell(q.key, privacy.TOTAL)
     assert c is not None
-    vs_prev, mean_prev = change_vs_previous(c, hist, q.key, privacy.TOTAL)
-    small = c.n < stats.MIN_TEST_N
-    rolling, rolling_n = rolling_rate(c, hist, q.key, privacy.TOTAL) if small else (None, 0)
+    reason = None
+    if not c.published:
+        reason = privacy.reason_text(cur.pub.hidden.get(privacy.TOTAL, privacy.TOO_FEW), min_n)
     return MetricSummary(
         key=q.key, label=q.label_en, scale_key=q.scale_key, rate_name=q.scale.rate_name,
-        org=publishable(c), vs_previous=vs_prev,
-        vs_average=change_vs_average(c, hist, q.key, privacy.TOTAL),
-        mean_vs_previous=mean_prev, rolling=rolling, rolling_rounds=rolling_n, small=small,
+        org=publishable(c), change=comparison(cur.info.number, c, hist, q.key, privacy.TOTAL),
+        hidden_reason=reason,
     )
+
+
+def _corrected(metrics: list[MetricSummary]) -> list[MetricSummary]:
+    """The whole digest's tests as one family (one per measure)."""
+    primary = next((i for i, m in enumerate(metrics) if m.is_burnout), None)
+    changes = stats.correct([m.change for m in metrics], primary=primary)
+    return [replace(m, change=ch) for m, ch in zip(metrics, changes, strict=True)]
 
 
 def _team_row(
@@ -148,48 +171,16 @@ def _team_row(
 ) -> TeamRow:
     invited = int(cur.info.invited.get(team, 0))
     resp = cur.respondents[team]
-    change = rolling = None
+    rolling = None
     bc = None if burnout is None else cur.cell(burnout.key, team)
-    if bc is not None:
-        change, _ = change_vs_previous(bc, hist, burnout.key, team)
-        if bc.n < stats.MIN_TEST_N:
-            rolling, _ = rolling_rate(bc, hist, burnout.key, team)
+    if bc is not None and bc.n < stats.MIN_TEST_N:
+        rolling = rolling_rate(bc, hist, burnout.key, team)  # type: ignore[union-attr]
     return TeamRow(
         team=team, invited=invited, respondents=resp,
-        response_pct=round(100 * resp / invited) if invited else None,
+        response_pct=pct(resp / invited) if invited else None,
         cells=tuple((m.key, publishable(cur.cell(m.key, team))) for m in metrics),
-        burnout_vs_previous=change, burnout_rolling=rolling,
+        burnout_rolling=rolling,
     )
-
-
-def _rose_significantly(change: stats.Change | None) -> TypeGuard[stats.Change]:
-    return change is not None and change.significant and change.delta > 0
-
-
-def _alerts(rows: Sequence[TeamRow], burnout: MetricSummary | None) -> list[Alert]:
-    """Significant rises in burnout: the organisation's first, then teams by size of rise."""
-    if burnout is None:
-        return []
-    alerts = []
-    for r in rows:
-        change = r.burnout_vs_previous
-        if _rose_significantly(change):
-            # A change is only computed for a cell shown exactly, so the cell is there.
-            now = r.cell(burnout.key).rate_text()  # type: ignore[union-attr]
-            alerts.append(Alert(
-                r.team, f"Burnout rose significantly in {r.team}: now {now}, {change.describe()}",
-                change,
-            ))
-    alerts.sort(key=lambda a: -a.change.delta)
-    change = burnout.vs_previous
-    if _rose_significantly(change):
-        alerts.insert(0, Alert(
-            privacy.TOTAL_LABEL,
-            f"Burnout rose significantly across the organisation: now "
-            f"{burnout.org.rate_text()}, {change.describe()}",  # type: ignore[union-attr]
-            change,
-        ))
-    return alerts
 
 
 # ---------------------------------------------------------------------------
@@ -198,41 +189,28 @@ def _alerts(rows: Sequence[TeamRow], burnout: MetricSummary | None) -> list[Aler
 
 
 def _headline(
-    metrics: Sequence[MetricSummary], alerts: Sequence[Alert], has_history: bool, min_n: int,
+    metrics: Sequence[MetricSummary], number: int, has_history: bool, cur: RoundView,
+    min_n: int,
 ) -> tuple[str, ...]:
-    """Up to two lines: the top alerts, then the most telling changes."""
-    headline = [a.text for a in alerts[:2]]
-    org_alert = bool(alerts) and alerts[0].team == privacy.TOTAL_LABEL
-    used: set[str] = set()
-    for m, ch in _headline_changes(metrics):
-        if len(headline) >= 2:
-            break
-        if m.key in used or (ch.kind != "rate" and not ch.significant):
-            continue
-        if m.is_burnout and org_alert:
-            continue  # already leading as an alert
-        used.add(m.key)
-        headline.append(headline_text(m, ch))
-    if headline:
-        return tuple(headline)
+    """Up to three real changes, those for the worse first, larger first;
+    otherwise one line saying plainly why there is none."""
+    real = sorted((m for m in metrics if m.flagged),
+                  key=lambda m: (not m.worsened, -abs(m.change.points)))  # type: ignore[union-attr]
+    if real:
+        return tuple(headline_text(m, number) for m in real[:MAX_HEADLINES])
     if not has_history:
-        return ("First round: no earlier round to compare with yet.",)
-    if any(m.org is not None for m in metrics):
-        return ("No comparison with the previous round is available for this round.",)
-    return (f"Fewer than {min_n} people responded, so results are hidden.",)
-
-
-def _headline_changes(
-    metrics: Sequence[MetricSummary],
-) -> list[tuple[MetricSummary, stats.Change]]:
-    # Rate changes, and score-distribution changes (Mann–Whitney) where the
-    # mean is shown: significant ones first, then the largest.
-    cands = [(m, ch) for m in metrics if m.org
-             for ch in (m.vs_previous, m.mean_vs_previous if m.org.mean is not None else None)
-             if ch is not None]
-    cands.sort(key=lambda mc: (not mc[1].significant, mc[1].direction == 0,
-                               mc[1].kind != "rate", -abs(mc[1].delta)))
-    return cands
+        return ("First round: nothing to compare with yet.",)
+    if privacy.TOTAL in cur.blocked:
+        return ("The organisation's figures are withheld this round: too few people joined or "
+                "left since they were last shown to compare safely.",)
+    if not any(m.org is not None for m in metrics):
+        return (f"Fewer than {min_n} people responded, so results are hidden.",)
+    tested = [m.change for m in metrics if m.change is not None and m.change.testable]
+    if not tested:
+        return ("No comparison this round: too few answers to tell a change from noise.",)
+    before = rounds_label(sorted({r for c in tested for r in c.rounds_before}))
+    return (f"No real change since {before}: every difference is within the normal "
+            "wobble of who answered.",)
 
 
 # ---------------------------------------------------------------------------
@@ -244,53 +222,39 @@ def _themes_and_comments(
     cur: RoundView, hist: Sequence[RoundView], comments: Mapping[int, Sequence[CommentInfo]],
     thresholds: Thresholds, rnd: random.Random,
 ) -> tuple[tuple[ThemeSummary, ...] | None, tuple[str, ...]]:
-    """(themes, quoted comments); themes None when too few people responded."""
+    """(themes, quoted comments); themes None when too few people responded.
+    Theme counts are org-wide counts: withheld with the organisation's figures
+    (a count next to last round's would be a subtraction)."""
     if not privacy.comments_allowed(cur.org_respondents, thresholds.min_comment_n):
         return None, ()
-    previous = None
-    if hist and privacy.comments_allowed(hist[0].org_respondents, thresholds.min_comment_n):
-        previous = comments.get(hist[0].info.round_id, ())
     now = comments.get(cur.info.round_id, ())
-    return theme_summaries(now, previous), tuple(pick_comments(now, rnd))
+    picked = tuple(pick_comments(now, rnd))
+    if privacy.TOTAL in cur.blocked:
+        return None, picked
+    previous = None
+    if hist and privacy.comments_allowed(hist[0].org_respondents, thresholds.min_comment_n) \
+            and privacy.TOTAL not in hist[0].blocked:
+        previous = comments.get(hist[0].info.round_id, ())
+    return theme_summaries(now, previous), picked
 
 
-def _suggested_actions(
+def action_themes(
     themes: Sequence[ThemeSummary] | None, metrics: Sequence[MetricSummary],
-    qs: Sequence[QuestionInfo],
-) -> tuple[tuple[str, _actions.Action], ...]:
-    rose = rising_themes(themes or ())
-    # Themes behind metrics that got significantly worse also get suggestions.
+    qs: Sequence[QuestionInfo], respondents: int,
+) -> list[str]:
+    """Themes that call for an action: a measure that worsened for real (its
+    question's theme), then comment themes that are negative and large."""
     qtheme = {q.key: q.theme for q in qs}
-    for m in metrics:
-        ch = m.vs_previous
-        if ch is not None and ch.significant and _worsened(m, ch) and qtheme.get(m.key):
-            rose.append(qtheme[m.key])  # type: ignore[arg-type]
-    return tuple(_actions.suggest(rose, limit=3))
+    out = [qtheme[m.key] for m in metrics if m.worsened and qtheme.get(m.key)]
+    need = max(THEME_MIN_COMMENTS, THEME_MIN_SHARE * respondents)
+    big = [t for t in themes or () if t.count >= need
+           and t.mean_sentiment is not None and t.mean_sentiment <= NEGATIVE]
+    out += [t.theme for t in sorted(big, key=lambda t: -t.count)]
+    return list(dict.fromkeys(t for t in out if t))
 
 
-def _worsened(m: MetricSummary, change: stats.Change) -> bool:
-    """Burnout up, favourable/yes down."""
-    return change.direction > 0 if m.is_burnout else change.direction < 0
-
-
-def _notes(
-    metrics: Sequence[MetricSummary], rows: Sequence[TeamRow], n_org: int,
-    thresholds: Thresholds,
-) -> tuple[str, ...]:
-    notes: list[str] = []
-    if any(m.small for m in metrics) or any(r.burnout_rolling is not None for r in rows):
-        notes.append(
-            f"Groups with fewer than {stats.MIN_TEST_N} answers are not tested for significance; "
-            "rolling averages over up to 4 rounds are shown instead."
-        )
-    if not privacy.comments_allowed(n_org, thresholds.min_comment_n):
-        notes.append(
-            f"Comments and themes are shared once at least {thresholds.min_comment_n} people respond."
-        )
-    if any(m.org is not None and not m.org.exact for m in metrics) or any(
-        c is not None and not c.exact for r in rows for _, c in r.cells
-    ):
-        notes.append(
-            "Some results are shown as a range because nearly everyone answered the same way."
-        )
-    return tuple(notes)
+def _notes(n_org: int, thresholds: Thresholds, no_comments: bool) -> tuple[str, ...]:
+    if no_comments and not privacy.comments_allowed(n_org, thresholds.min_comment_n):
+        return (f"Comments and themes are shared once at least {thresholds.min_comment_n} "
+                "people respond.",)
+    return ()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from analytics import privacy, stats
 from analytics.digest.model import (
+    ROLLING_ROUNDS,
     MetricCell,
     QuestionInfo,
     RoundInfo,
@@ -18,6 +19,8 @@ from analytics.digest.model import (
     TrendLine,
     TrendPoint,
 )
+
+WITHHELD = "withheld so another team's figure can't be worked out by subtraction"
 
 # question key -> team -> value -> count
 Histograms = Mapping[str, Mapping[str, Mapping[int, int]]]
@@ -42,12 +45,14 @@ class RoundView:
     def __init__(
         self, info: RoundInfo, hists: Histograms,
         questions: Sequence[QuestionInfo], min_n: int, prior: frozenset[str],
+        blocked: frozenset[str] = frozenset(),
     ) -> None:
         self.info = info
         teams = _teams(info, hists)
         self.teams = sorted(teams)
         self.respondents = _respondents(info, hists, teams)
-        self.pub = privacy.plan(self.respondents, min_n, prior)
+        self.blocked = blocked  # cells withheld across rounds (differencing)
+        self.pub = privacy.plan(self.respondents, min_n, prior, blocked)
         self.metric_pub: dict[str, privacy.Publication] = {}
         self.cells: dict[str, dict[str, CountCell]] = {}
         self.marks: set[str] = set()
@@ -113,8 +118,9 @@ def publishable(c: CountCell | None) -> MetricCell | None:
             n=c.n, rate=c.k / c.n, ci=stats.wilson(c.k, c.n), mean=stats.hist_mean(c.hist),
         )
     if not privacy.near_homogeneous(c.k, c.n):
-        # Not extreme itself; withheld so a smaller group can't be subtracted out.
-        return MetricCell(n=c.n, band="withheld to protect a smaller group")
+        # Not extreme itself: withheld so that another team's (near-uniform)
+        # figure can't be worked out by subtracting this one from the total.
+        return MetricCell(n=c.n, band=WITHHELD)
     return MetricCell(
         n=c.n, band=privacy.rate_band(c.k, c.n), band_bounds=privacy.rate_band_bounds(c.k, c.n),
     )
@@ -124,72 +130,57 @@ def publishable(c: CountCell | None) -> MetricCell | None:
 # Comparisons
 # ---------------------------------------------------------------------------
 
+# The pre-declared comparison: the recent rounds against the rounds before
+# them. Two recent rounds once there are three to compare them with, so a
+# change that lasts is tested on twice the answers a round later.
+RECENT = 2
+BASELINE = 3
+ROLLING = ROLLING_ROUNDS  # "last 4 rounds" for small teams pools exactly 4
 
-def change_vs_previous(
-    cur: CountCell, history: Sequence[RoundView], qkey: str, team: str,
-) -> tuple[stats.Change | None, stats.Change | None]:
-    """(rate change, mean change) vs the latest earlier round that asked qkey."""
-    if not cur.usable:
-        return None, None
+
+def _usable_rounds(
+    cur_number: int, cur: CountCell, history: Sequence[RoundView], qkey: str, team: str,
+    limit: int,
+) -> list[tuple[int, CountCell]]:
+    """(round number, cell) of this round and of up to ``limit - 1`` earlier
+    rounds whose cell was shown exactly; rounds that withheld or banded it
+    are left out (pooling them would reveal them)."""
+    out = [(cur_number, cur)]
     for rv in history:
-        prev = rv.cell(qkey, team)
-        if prev is None or prev.n == 0:
-            continue
-        if not prev.usable:
-            return None, None
-        return (
-            stats.rate_change(cur.k, cur.n, prev.k, prev.n, stats.VS_PREVIOUS),
-            stats.mean_change(cur.hist, prev.hist, stats.VS_PREVIOUS),
-        )
-    return None, None
-
-
-def _window(
-    views: Sequence[RoundView], qkey: str, team: str, size: int,
-) -> list[CountCell] | None:
-    """Published cells of the last ``size`` rounds that asked qkey; None if any
-    of them is banded (pooling would expose it)."""
-    out: list[CountCell] = []
-    for rv in views:
-        c = rv.cell(qkey, team)
-        if c is None or c.n == 0:
-            continue
-        if len(out) >= size:
+        if len(out) >= limit:
             break
-        if not c.published:
-            continue  # hidden rounds are left out of the pool entirely
-        if not c.exact:
-            return None
-        out.append(c)
+        c = rv.cell(qkey, team)
+        if c is not None and c.usable:
+            out.append((rv.info.number, c))
     return out
 
 
-def change_vs_average(
-    cur: CountCell, history: Sequence[RoundView], qkey: str, team: str,
+def comparison(
+    cur_number: int, cur: CountCell, history: Sequence[RoundView], qkey: str, team: str,
 ) -> stats.Change | None:
+    """The one test of ``qkey`` for ``team`` this round (untested: None)."""
     if not cur.usable:
         return None
-    win = _window(history, qkey, team, 4)
-    if not win or len(win) < 2:
+    rounds = _usable_rounds(cur_number, cur, history, qkey, team, RECENT + BASELINE)
+    if len(rounds) < 2:
         return None
-    k = sum(c.k for c in win)
-    n = sum(c.n for c in win)
-    return stats.rate_change(cur.k, cur.n, k, n, stats.VS_AVERAGE)
+    recent = RECENT if len(rounds) == RECENT + BASELINE else 1
+    now, before = rounds[:recent], rounds[recent:]
+    return stats.compare([(c.k, c.n) for _, c in now], [(c.k, c.n) for _, c in before],
+                         [r for r, _ in now], [r for r, _ in before])
 
 
 def rolling_rate(
     cur: CountCell, history: Sequence[RoundView], qkey: str, team: str,
-) -> tuple[float | None, int]:
-    """Pooled rate over this round and up to 3 earlier ones, and how many rounds."""
-    if not cur.usable:
-        return None, 0
-    win = _window(history, qkey, team, 3)
-    if win is None:
-        return None, 0
-    parts = [(cur.k, cur.n)] + [(c.k, c.n) for c in win]
-    if len(parts) < 2:
-        return None, 0
-    return stats.pooled_rate(parts), len(parts)
+) -> float | None:
+    """Pooled rate over exactly the last ``ROLLING`` rounds (this one
+    included), when each of them showed the cell exactly; else None."""
+    if not cur.usable or len(history) < ROLLING - 1:
+        return None
+    cells = [cur] + [rv.cell(qkey, team) for rv in history[:ROLLING - 1]]
+    if any(c is None or not c.usable for c in cells):
+        return None
+    return stats.pooled_rate((c.k, c.n) for c in cells if c is not None)
 
 
 # ---------------------------------------------------------------------------
@@ -211,10 +202,11 @@ def trend(views: Sequence[RoundView], qs: Sequence[QuestionInfo]) -> Trend:
 def _trend_point(rv: RoundView, qkey: str) -> TrendPoint:
     label = f"R{rv.info.number} · {rv.info.opened_on:%b} {rv.info.opened_on.day}"
     cell = publishable(rv.cell(qkey, privacy.TOTAL))
+    day = rv.info.opened_on
     if cell is None:
-        return TrendPoint(rv.info.number, label, None)
+        return TrendPoint(rv.info.number, label, None, opened_on=day)
     if cell.exact:
         lo, hi = cell.ci or (None, None)
-        return TrendPoint(rv.info.number, label, cell.rate, lo, hi)
+        return TrendPoint(rv.info.number, label, cell.rate, lo, hi, opened_on=day)
     lo, hi = cell.band_bounds or (None, None)
-    return TrendPoint(rv.info.number, label, None, lo, hi, cell.band)
+    return TrendPoint(rv.info.number, label, None, lo, hi, cell.band, opened_on=day)

@@ -3,12 +3,11 @@ figures it is made of (``analytics.digest.report.Digest`` holds them). Pure data
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from analytics import stats
+from analytics import instruments, stats
 from analytics.scoring import Scale, scale
 from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N, MIN_SCORE_FLOOR
 
@@ -70,13 +69,7 @@ CountRow = tuple[int, str, str, int, int]
 # ---------------------------------------------------------------------------
 
 
-def pct(x: float) -> int:
-    """Whole-number percentage, rounding half up (not banker's rounding).
-
-    Here with the figures so that a cell, the views, the export and the chart
-    all round a rate the same way."""
-    return int(math.floor(100 * x + 0.5 + 1e-9))
-
+pct = stats.pct  # one rounding rule (half up) for every view, the export and the chart
 
 
 @dataclass(frozen=True)
@@ -93,6 +86,11 @@ class MetricCell:
     @property
     def exact(self) -> bool:
         return self.rate is not None
+
+    @property
+    def withheld(self) -> bool:
+        """Neither a figure nor a band: ``band`` says why (to protect another group)."""
+        return self.rate is None and self.band_bounds is None
 
     def rate_text(self) -> str:
         if self.rate is None:
@@ -111,18 +109,28 @@ class MetricSummary:
     label: str
     scale_key: str
     rate_name: str  # "burnout", "favourable", "yes"
-    org: MetricCell | None  # None: hidden at org level
-    vs_previous: stats.Change | None = None
-    vs_average: stats.Change | None = None
-    mean_vs_previous: stats.Change | None = None
-    # For small groups: pooled rate over the last up-to-4 rounds incl. this one.
-    rolling: float | None = None
-    rolling_rounds: int = 0
-    small: bool = False
+    org: MetricCell | None  # None: hidden at org level (``hidden_reason`` says why)
+    # The measure's one pre-declared test, corrected across the digest.
+    change: stats.Change | None = None
+    hidden_reason: str | None = None
 
     @property
     def is_burnout(self) -> bool:
         return self.scale_key == "burnout5"
+
+    @property
+    def flagged(self) -> bool:
+        """A real change: survived the correction and moved enough to matter."""
+        return self.change is not None and self.change.real
+
+    @property
+    def worsened(self) -> bool:
+        """Flagged, and for the worse (burnout, exhaustion or intent to leave
+        up; favourable or yes down; reverse-keyed items the other way)."""
+        if not self.flagged:
+            return False
+        d = self.change.direction  # type: ignore[union-attr]
+        return d > 0 if instruments.higher_is_worse(self.key, self.scale_key) else d < 0
 
 
 @dataclass(frozen=True)
@@ -132,18 +140,15 @@ class TeamRow:
     respondents: int
     response_pct: int | None
     cells: tuple[tuple[str, MetricCell | None], ...]  # (question key, cell)
-    burnout_vs_previous: stats.Change | None = None
+    # Burnout pooled over exactly the last ``ROLLING_ROUNDS`` rounds, for
+    # small teams (which are never tested); None when not all were shown.
     burnout_rolling: float | None = None
 
     def cell(self, key: str) -> MetricCell | None:
         return dict(self.cells).get(key)
 
 
-@dataclass(frozen=True)
-class Alert:
-    team: str  # privacy.TOTAL_LABEL for the organisation
-    text: str
-    change: stats.Change
+ROLLING_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,7 @@ class TrendPoint:
     lo: float | None = None  # interval (exact) or band bounds (banded)
     hi: float | None = None
     band: str | None = None
+    opened_on: date | None = None  # for the chart's dates
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from datetime import date
 from analytics import actions as _actions
 from analytics import privacy
 from analytics.digest.model import (
-    Alert,
     HiddenCell,
     MetricSummary,
     ResponseRate,
@@ -17,7 +16,14 @@ from analytics.digest.model import (
     Thresholds,
     Trend,
 )
-from analytics.digest.wording import date_range, metric_line, team_line, theme_line
+from analytics.digest.wording import (
+    DASH,
+    date_range,
+    details_text,
+    metric_line,
+    team_line,
+    theme_line,
+)
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,7 @@ class Digest:
     closes_on: date
     thresholds: Thresholds
     response: ResponseRate
-    headline: tuple[str, ...]
-    alerts: tuple[Alert, ...]
+    headline: tuple[str, ...]  # at most three real changes, or why there is none
     metrics: tuple[MetricSummary, ...]
     teams: tuple[TeamRow, ...]
     hidden: tuple[HiddenCell, ...]
@@ -64,7 +69,36 @@ class Digest:
         n = len(self.hidden)
         if not n:
             return ""
-        return f"{n} team{'s' if n != 1 else ''} hidden to protect anonymity"
+        return f"{n} team{'s' if n != 1 else ''} not shown"
+
+    @property
+    def flagged(self) -> tuple[MetricSummary, ...]:
+        """Measures with a real change (what the headline reports)."""
+        return tuple(m for m in self.metrics if m.flagged)
+
+    def team_footnote(self) -> str:
+        """One footnote for every "—" and hidden team in the team table."""
+        why = [f"{h.team}: {h.text}" for h in self.hidden]
+        withheld = sorted({r.team for r in self.teams for _, c in r.cells
+                           if c is None or c.withheld})
+        if withheld:
+            why.insert(0, f"{DASH} in {', '.join(withheld)}: withheld so another team's "
+                          "figure can't be worked out by subtraction")
+        return "; ".join(why)
+
+    def band_footnote(self, teams: bool = False) -> str:
+        """Why ranges are shown, for the organisation's measures (or, with
+        ``teams``, for the team table), when there are any."""
+        cells = ([c for r in self.teams for _, c in r.cells] if teams
+                 else [m.org for m in self.metrics])
+        if not any(c is not None and c.band_bounds is not None for c in cells):
+            return ""
+        return ("Ranges such as 90–100% mean nearly everyone answered the same way; an "
+                "exact figure would tell each person's answer.")
+
+    def details(self) -> tuple[str, ...]:
+        """The tests behind the verdicts, for the details view."""
+        return tuple(details_text(m, self.round_number) for m in self.metrics)
 
     def plain_text(self) -> str:
         return plain_text(self)
@@ -77,17 +111,17 @@ class Digest:
 
 def plain_text(d: Digest) -> str:
     out = [f"Round {d.round_number} digest ({d.dates_text})", f"Responses: {d.response.text}"]
-    out += [f"ALERT: {a.text}" for a in d.alerts]
-    alert_texts = {a.text for a in d.alerts}
-    out += [f"Headline: {h}" for h in d.headline if h not in alert_texts]
+    out += list(d.headline)
     out.append("")
     out += [metric_line(m).text() for m in d.metrics]
+    if d.band_footnote():
+        out.append(d.band_footnote())
     out += _teams_text(d)
     out += _comments_text(d)
     if d.actions:
         out += ["", "Suggested actions:"]
         out += [f"  {a.title} ({theme}) — {a.source}" for theme, a in d.actions]
-    out += [f"Note: {n}" for n in d.notes]
+    out += list(d.notes)
     return "\n".join(out).strip() + "\n"
 
 
@@ -96,8 +130,7 @@ def _teams_text(d: Digest) -> list[str]:
     if d.teams:
         out += ["", "Teams:"]
         out += ["  " + team_line(row, d.metrics).text() for row in d.teams]
-    if d.hidden:
-        out.append(d.hidden_summary + ": " + "; ".join(f"{h.team} ({h.text})" for h in d.hidden))
+    out += [n for n in (d.band_footnote(teams=True), d.team_footnote()) if n]
     return out
 
 

@@ -1,6 +1,6 @@
-"""How digest figures read in words, for every view: structured lines (name,
-value, details) that the plain-text digest and Slack each lay out their own
-way, without re-parsing text. Pure."""
+"""How digest figures read in words, for every view: structured lines that the
+plain-text digest and Slack each lay out their own way, without re-parsing
+text. Every label states literally what was compared. Pure."""
 
 from __future__ import annotations
 
@@ -9,101 +9,140 @@ from dataclasses import dataclass
 from datetime import date
 
 from analytics import stats
-from analytics.digest.model import MetricSummary, TeamRow, ThemeSummary, pct
+from analytics.digest.model import ROLLING_ROUNDS, MetricSummary, TeamRow, ThemeSummary, pct
 
 _SEP = " · "
+DASH = "—"
+REAL = "a real change, not noise"
 
 
 def date_range(a: date, b: date) -> str:
+    if a == b:
+        return f"{a:%b} {a.day}, {a.year}"
     if a.year == b.year:
         return f"{a:%b} {a.day} – {b:%b} {b.day}, {b.year}"
     return f"{a:%b} {a.day}, {a.year} – {b:%b} {b.day}, {b.year}"
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def rounds_label(numbers: Sequence[int]) -> str:
+    """"round 4", "rounds 1–3" (consecutive) or "rounds 1, 2 and 4"."""
+    ns = sorted(set(numbers))
+    if len(ns) == 1:
+        return f"round {ns[0]}"
+    if ns == list(range(ns[0], ns[-1] + 1)):
+        return f"rounds {ns[0]}–{ns[-1]}"
+    return "rounds " + ", ".join(map(str, ns[:-1])) + f" and {ns[-1]}"
+
+
+def measure_name(m: MetricSummary) -> str:
+    return m.label if m.is_burnout else f"{m.label} ({m.rate_name})"
+
+
+def _since(c: stats.Change, current: int) -> tuple[str, str]:
+    """(now, before) phrases: plain "since last round" when it compares this
+    round with the one before; otherwise the rounds, by number."""
+    if c.rounds_now == (current,) and len(c.rounds_before) == 1 \
+            and c.rounds_before[0] == current - 1:
+        return "", " since last round"
+    return f" in {rounds_label(c.rounds_now)}", f" in {rounds_label(c.rounds_before)}"
+
+
+def headline_text(m: MetricSummary, current: int) -> str:
+    """E.g. "Burnout rose from 31% to 55% since last round — a real change, not noise"."""
+    c = m.change
+    assert c is not None and c.real
+    verb = "rose" if c.direction > 0 else "fell"
+    now, before = _since(c, current)
+    if not now:
+        return f"{measure_name(m)} {verb} from {pct(c.before)}% to {pct(c.now)}%{before} — {REAL}"
+    return (f"{measure_name(m)} {verb} from {pct(c.before)}%{before} "
+            f"to {pct(c.now)}%{now} — {REAL}")
+
+
+def change_text(m: MetricSummary) -> str:
+    """The short verdict beside a measure; an arrow only for a real change."""
+    c = m.change
+    if c is None:
+        return ""
+    vs = f"vs {rounds_label(c.rounds_before)}"
+    if c.real:
+        arrow = "▲" if c.direction > 0 else "▼"
+        return f"{arrow} {plural(abs(c.points), 'point')} {vs}"
+    if not c.testable:
+        return f"not tested {vs} (fewer than {stats.MIN_TEST_N} answers)"
+    return f"no real change {vs}"
+
+
+def details_text(m: MetricSummary, current: int) -> str:
+    """The test behind a measure's verdict, for the details view."""
+    c = m.change
+    name = measure_name(m)
+    if c is None:
+        return f"{name}: no comparison this round."
+    head = (f"{name}: {pct(c.now)}% of {c.n_now} answers in {rounds_label(c.rounds_now)} vs "
+            f"{pct(c.before)}% of {c.n_before} in {rounds_label(c.rounds_before)} "
+            f"({plural(c.points, 'point')} change)")
+    if not c.testable:
+        return f"{head}; not tested: fewer than {stats.MIN_TEST_N} answers on a side."
+    verdict = "a real change" if c.real else "not a real change"
+    return (f"{head}; {c.test} p={stats.format_p(c.p)}, {stats.CORRECTION_NAME}-adjusted "
+            f"p={stats.format_p(c.p_adjusted)}: {verdict}.")
+
+
 @dataclass(frozen=True)
 class MetricLine:
-    """One organisation metric: "Burnout: 34% (95% CI 22–48%) · ▲ 8 pts vs last round (...)"."""
+    """One organisation measure: name, value with interval, verdict."""
 
-    name: str  # "Burnout", "Support (favourable)"
-    value: str  # "34% (95% CI 22–48%)", a band, or why it is hidden
-    details: tuple[str, ...] = ()  # mean, changes, rolling average
+    name: str
+    value: str
+    change: str = ""
 
     def text(self) -> str:
-        return _SEP.join((f"{self.name}: {self.value}", *self.details))
+        return f"{self.name}: {self.value}" + (f"{_SEP}{self.change}" if self.change else "")
+
+
+def metric_line(m: MetricSummary) -> MetricLine:
+    if m.org is None:
+        return MetricLine(measure_name(m), DASH)
+    value = m.org.rate_text() if not m.org.withheld else DASH
+    if m.org.ci is not None:
+        value += f" ({m.org.ci_text()})"
+    return MetricLine(measure_name(m), value, change_text(m))
 
 
 @dataclass(frozen=True)
 class TeamLine:
-    """One team: "A: 12 responses (60% of 20) · Burnout 34% · Support fav. 70% · ..."."""
+    """One team: "A: 12 of 20 answered (60%)" and one figure per measure."""
 
     team: str
-    responses: str  # "12 responses (60% of 20)"
-    figures: tuple[str, ...] = ()  # one per shown metric, then the burnout trend
+    responses: str
+    figures: tuple[str, ...] = ()
 
     def text(self) -> str:
         return _SEP.join((f"{self.team}: {self.responses}", *self.figures))
 
 
-def metric_line(m: MetricSummary) -> MetricLine:
-    name = m.label if m.is_burnout else f"{m.label} ({m.rate_name})"
-    if m.org is None:
-        return MetricLine(name, "hidden (fewer than the minimum responses)")
-    value = m.org.rate_text()
-    if m.org.ci is not None:
-        value += f" ({m.org.ci_text()})"
-    details = []
-    if m.org.mean is not None and not m.is_burnout:
-        details.append(f"mean {m.org.mean:.1f}")
-        if m.mean_vs_previous is not None:  # the whole distribution, Mann–Whitney
-            details.append(f"mean {m.mean_vs_previous.describe()}")
-    if m.vs_previous is not None:
-        details.append(m.vs_previous.describe())
-    if m.vs_average is not None:
-        details.append(m.vs_average.describe())
-    if m.small and m.rolling is not None:
-        details.append(f"{m.rolling_rounds}-round rolling average {pct(m.rolling)}%")
-    return MetricLine(name, value, tuple(details))
-
-
 def team_line(row: TeamRow, metrics: Sequence[MetricSummary]) -> TeamLine:
-    responses = f"{row.respondents} responses"
+    responses = f"{row.respondents} of {row.invited} answered" if row.invited \
+        else plural(row.respondents, "answer")
     if row.response_pct is not None:
-        responses += f" ({row.response_pct}% of {row.invited})"
+        responses += f" ({row.response_pct}%)"
     figures = []
     for m in metrics:
         c = row.cell(m.key)
-        if c is None:
-            continue
-        label = f"{m.label} fav." if m.rate_name == "favourable" and not m.is_burnout else m.label
-        figures.append(f"{label} {c.rate_text()}")
-    if row.burnout_vs_previous is not None:
-        figures.append(f"burnout {row.burnout_vs_previous.describe()}")
-    elif row.burnout_rolling is not None:
-        figures.append(f"burnout rolling avg {pct(row.burnout_rolling)}%")
+        text = DASH if c is None or c.withheld else c.rate_text()
+        figures.append(f"{m.label} {text}")
+    if row.burnout_rolling is not None:
+        figures.append(f"burnout over the last {ROLLING_ROUNDS} rounds {pct(row.burnout_rolling)}%")
     return TeamLine(row.team, responses, tuple(figures))
 
 
-def headline_text(m: MetricSummary, c: stats.Change) -> str:
-    """E.g. "Burnout rose 8 pts to 42% since last round (significant, ...)"."""
-    verb = {1: "rose", -1: "fell", 0: "held steady"}[c.direction]
-    what = m.label if m.is_burnout else f"{m.label} ({m.rate_name})"
-    assert m.org is not None
-    if c.direction == 0:
-        return f"{what} held steady at {m.org.rate_text()}"
-    if c.kind != "rate":
-        what = f"{m.label}: the average answer"
-    if not c.testable:
-        sig = "too few responses to test"
-    else:
-        verdict = "significant" if c.significant else "not significant"
-        sig = f"{verdict}, {c.test} p={stats.format_p(c.p)}"
-    if c.kind != "rate":
-        return f"{what} {verb} {c.shown_size:.1f} to {m.org.mean:.1f} since last round ({sig})"
-    return f"{what} {verb} {c.shown_size} pts to {m.org.rate_text()} since last round ({sig})"
-
-
 def theme_line(t: ThemeSummary) -> str:
-    s = f"{t.theme}: {t.count} comment{'s' if t.count != 1 else ''}"
+    s = f"{t.theme}: {plural(t.count, 'comment')}"
     if t.delta is not None:
         s += f" ({'+' if t.delta >= 0 else '−'}{abs(t.delta)} vs last round)"
     if t.mean_sentiment is not None:

@@ -54,29 +54,49 @@ def when(lang: str, local) -> str:
              time=f"{local:%H:%M}")
 
 
+# 0–10 scales are a menu: eleven radio buttons would fill the screen.
+NUMBERED_SCALES = frozenset({"likelihood11", "enps11"})
+# Scales whose answers are whole statements, too long for a Slack option
+# (75 characters): the statements are shown in full above, and the options
+# are their numbers, so nobody answers a paraphrase.
+STATEMENT_SCALES = frozenset({"burnout5"})
+
+
 def _options(q: Question, lang: str) -> list[dict]:
     sk = q.scale_key
-    if sk == "burnout5":
-        labels = {v: t(lang, f"scale.burnout5_short.{v}") for v in q.scale.values}
-    elif sk == "likelihood11":
+    if sk in STATEMENT_SCALES:
+        labels = {v: t(lang, "scale.statement.option", n=v) for v in q.scale.values}
+    elif sk in NUMBERED_SCALES:
         labels = {v: str(v) for v in q.scale.values}
     else:
         labels = {v: t(lang, f"scale.{sk}.{v}") for v in q.scale.values}
     return [{"text": plain(labels[v][:75]), "value": str(v)} for v in q.scale.values]
 
 
+def statements(q: Question, lang: str) -> list[str]:
+    """The full answer statements of a statement scale, numbered, as shown."""
+    if q.scale_key not in STATEMENT_SCALES:
+        return []
+    return [f"*{v}.* {esc(t(lang, f'scale.{q.scale_key}.{v}'))}" for v in q.scale.values]
+
+
 def question_block(q: Question, lang: str) -> list[dict]:
     blocks: list[dict] = []
-    if q.scale_key == "burnout5":
-        full = "\n".join(f"{v}. {t(lang, f'scale.burnout5.{v}')}" for v in q.scale.values)
-        blocks.append({"type": "context", "elements": [mrkdwn(full)]})
-    if q.scale_key == "likelihood11":
+    label = q.text(lang)
+    full = statements(q, lang)
+    if full:
+        # The stem heads the statements so they read in order; the input
+        # then asks only for the number.
+        blocks.append({"type": "section",
+                       "text": mrkdwn("\n".join([f"*{esc(label)}*", *full]))})
+        label = t(lang, "scale.statement.label", n=len(full))
+    if q.scale_key in NUMBERED_SCALES:
         element = {"type": "static_select", "action_id": "answer",
                    "placeholder": plain(f"{t(lang, 'scale.likelihood11.low')} … {t(lang, 'scale.likelihood11.high')}"),
                    "options": _options(q, lang)}
     else:
         element = {"type": "radio_buttons", "action_id": "answer", "options": _options(q, lang)}
-    blocks.append({"type": "input", "block_id": f"q_{q.key}", "label": plain(q.text(lang)[:2000]),
+    blocks.append({"type": "input", "block_id": f"q_{q.key}", "label": plain(label[:2000]),
                    "element": element})
     return blocks
 

@@ -43,12 +43,14 @@ SLACK_NO_FORM = {
 }
 
 
-def open_form(c: Candor, trigger_id: str, view: dict, *, push: bool = False) -> bool:
+def open_form(c: Candor, trigger_id: str, view: dict, *, push: bool = False,
+              team: str | None = None) -> bool:
     """views.open (or views.push) exactly once: a trigger_id is single-use and
-    lives 3 s, so a retry can only fail, and late. Uses the client without
-    retries; returns whether Slack took it."""
-    client = c.quick or c.client
+    lives 3 s, so a retry can only fail, and late. Uses the workspace's
+    client without retries (`team`: required with many workspaces); returns
+    whether Slack took it."""
     try:
+        client = c.client_for(team, "quick")
         (client.views_push if push else client.views_open)(trigger_id=trigger_id, view=view)
         return True
     except Exception as e:
@@ -66,6 +68,6 @@ def say(c: Candor, body: dict, user: str, text: str) -> None:
     channel = (body.get("container") or {}).get("channel_id") or \
         (body.get("channel") or {}).get("id") or user
     try:
-        c.client.chat_postEphemeral(channel=channel, user=user, text=text)
+        c.client_for(team_of({}, body)).chat_postEphemeral(channel=channel, user=user, text=text)
     except Exception as e:
         log.warning("could not send a person an ephemeral note: %s", type(e).__name__)

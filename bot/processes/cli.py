@@ -192,8 +192,9 @@ def export(
     out: Annotated[Path | None, typer.Option(help="File to write (default: stdout)")] = None,
     rounds: Annotated[int, typer.Option(min=1, max=100)] = 12,
 ) -> None:
-    """Write the aggregated results table (round, team, metric, n, value, interval),
-    with the digest's suppression. Never raw rows."""
+    """Write the aggregated results, one row per round, team and measure, with the
+    digest's suppression and rounding (see docs/leaders.md). Never raw rows;
+    needs no CANDOR_SECRET_KEY."""
     from bot.services.digests import export_csv
     from bot.services.errors import ServiceError
     from storage import workspaces
@@ -201,7 +202,7 @@ def export(
     if format != "csv":
         raise ConfigError(f"--format {format} isn't supported; use --format csv")
     s = common.settings()
-    c = common.candor(s, need_slack=False)
+    c = ops.keyless_candor(s)  # aggregates only: no secret key needed
     with c.db.session() as sess:
         teams = workspaces.team_ids(sess)
     if team is None:

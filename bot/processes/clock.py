@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from analytics import calendar
 from bot.context import Candor
-from bot.services import ballots, digests, operations, outbox, schedule
+from bot.services import ballots, digests, operations, outbox, schedule, staff_summary
 from bot.services.errors import ServiceError
 from storage import rounds as round_rows
 from storage import workspaces
@@ -113,6 +113,7 @@ class Clock:
                            ("digests", lambda: digests.publish_owed(self.c)),
                            ("scrub", lambda: ballots.scrub_residue(self.c)),
                            ("schedule", lambda: schedule.run_due(self.c)),
+                           ("loop", lambda: staff_summary.run_due(self.c)),
                            ("recovery", self._recover)):
             try:
                 step()
@@ -163,8 +164,8 @@ class Clock:
             try:
                 ballots.close_round(self.c, team, rid)
                 closed.append(rid)
-            except ServiceError:
-                pass  # closed by someone else meanwhile
+            except ServiceError as e:
+                log.info("round %s not closed here: %s", rid, e)  # closed elsewhere meanwhile
             except Exception:
                 log.exception("round %s could not close; retried next tick", rid)
         return closed

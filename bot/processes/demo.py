@@ -95,9 +95,16 @@ def render(blocks: list[dict]) -> str:
                      for line in lines)
 
 
+CRUNCH_ROUND = 3  # 0-based: the demo's round 4
+
+
 def _answers(view: dict, team: str, rnd: int, rng: random.Random) -> dict:
-    # Crisis team burns out more and gets worse over the rounds; it's a demo.
-    base = {"crisis-team": 2.9 + 0.25 * rnd, "outpatient": 2.2, "case-management": 2.5}[team]
+    # The crisis team burns out more. From round 4 a caseload crunch hits the
+    # two other teams: more burnout (and caseload less manageable, where that
+    # question is asked). Nothing else ever changes, so that is all the
+    # digest should report as real.
+    base = {"crisis-team": 3.0, "outpatient": 1.9, "case-management": 2.1}[team]
+    crunch = 1.2 if rnd >= CRUNCH_ROUND and team != "crisis-team" else 0.0
     answers: dict = {}
     for b in view["blocks"]:
         bid = b.get("block_id", "")
@@ -105,7 +112,9 @@ def _answers(view: dict, team: str, rnd: int, rng: random.Random) -> dict:
             continue
         opts = [int(o["value"]) for o in b["element"]["options"]]
         if bid == "q_burnout":
-            v = round(rng.gauss(base, 0.9))
+            v = round(rng.gauss(base + crunch, 0.9))
+        elif bid == "q_workload":
+            v = round(rng.gauss(6 - base - crunch, 1.0))
         else:
             v = round(rng.gauss(6 - base, 1.0))
         answers[bid] = str(min(max(v, opts[0]), opts[-1]))
@@ -189,6 +198,8 @@ def run_demo(out: Path, people: int = 40, seed: int = 7, rounds: int = 4) -> Non
                 say("Admin: " + fake.responses_for(ADMIN)[-1]["text"])
             _show_storage(say, stack)
             _show_digest(say, fake, out)
+            from bot.processes.demo_loop import run_loop
+            run_loop(say, stack, ADMIN, teams[TEAMS[1][0]][0], clock_now, render)
         finally:
             stack.stop()
     say(f"\nDemo database: {out / DB_NAME}")
@@ -220,7 +231,8 @@ def _show_digest(say, fake, out: Path) -> None:
         return
     say("\n-- The leadership digest, as posted to #leadership --")
     say(render(digests[-1]["blocks"]))
-    charts = [f for f in fake.files if f.get("channel") == LEADERS[0]]
+    charts = [f for f in fake.files if f.get("channel") == LEADERS[0]
+              and str(f.get("name", "")).startswith("candor-trend")]
     if charts:
         f = charts[-1]
         path = out / CHART_NAME

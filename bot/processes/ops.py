@@ -1,4 +1,5 @@
-"""Operator commands: `candor keys rotate`, `candor purge`, `candor forget-user`.
+"""Operator commands: `candor keys rotate`, `candor purge`, `candor forget-user`,
+and the keyless `Candor` that `candor export` runs on.
 
 Plain functions; bot.processes.cli registers them on its Typer apps.
 """
@@ -6,11 +7,34 @@ Plain functions; bot.processes.cli registers them on its Typer apps.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.processes import common
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.context import Candor
+
+
+class NoKeys:
+    """Stands in for the keyring and ballot box in commands that decrypt
+    nothing (`candor export` reads aggregates only). Any use is a bug: it
+    fails loudly instead of sealing anything under a made-up key."""
+
+    def __getattr__(self, name: str):
+        raise RuntimeError(f"this command runs without CANDOR_SECRET_KEY and can't use {name}")
+
+
+def keyless_candor(s: Settings) -> Candor:
+    """A `Candor` for reading aggregates: no CANDOR_SECRET_KEY, no Slack token."""
+    from bot.context import Candor
+    from bot.slackapi.client import make_client
+
+    db = common.database(s)
+    return Candor(settings=s, db=db, client=make_client(s),
+                  keyring=NoKeys(), box=NoKeys())  # type: ignore[arg-type]
 
 
 def keys_rotate(

@@ -5,6 +5,7 @@ so both run the production code paths."""
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from bot.app import create_app
 from bot.config import Settings, load_settings
@@ -13,19 +14,26 @@ from bot.processes.clock import Clock
 from bot.processes.web import make_wsgi
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.testing.fakeslack import SlackSender
+
 SIGNING_SECRET = "fake-signing-secret-0123456789abcdef"
 
 
 class LocalStack:
     def __init__(self, database_url: str, fake, *, secret_key: str = "s" * 40,
-                 admins: str = "", db: Database | None = None,
+                 admins: str = "", db: Database | None = None, org=None,
                  **settings_overrides):
-        from bot.testing.fakeslack import SlackSender
-
-        self.fake = fake
+        # With `org` (a FakeOrg): many workspaces, installed by OAuth through
+        # it; `fake` is then one of its workspaces (the default sender's).
+        self.fake, self.org = fake, org
+        slack = ({"SLACK_CLIENT_ID": org.client_id, "SLACK_CLIENT_SECRET": org.client_secret,
+                  "SLACK_BOT_TOKEN": None} if org is not None
+                 else {"SLACK_BOT_TOKEN": fake.bot_token})
         self.settings: Settings = load_settings(
-            SLACK_BOT_TOKEN=fake.bot_token,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
+            **slack,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=org.api_url if org is not None else fake.api_url,
             DATABASE_URL=database_url, CANDOR_SECRET_KEY=secret_key, CANDOR_ADMINS=admins,
             **settings_overrides,
         )
@@ -40,16 +48,22 @@ class LocalStack:
     def start(self, with_clock: bool = False) -> LocalStack:
         from waitress.server import create_server
 
-        from bot.testing.fakeslack import SlackSender
-
         self._server = create_server(self.wsgi, host="127.0.0.1", port=0, threads=8,
                                      ident="candor-test")
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="candor-web")
         self._thread.start()
-        self.sender = SlackSender(f"{self.url}/slack/events", SIGNING_SECRET, self.fake)
+        self.sender = self.sender_for(self.fake)
+        if self.org is not None:  # the app's Redirect URL, as set in its Slack config
+            self.org.redirect_uri = f"{self.url}/slack/oauth_redirect"
         if with_clock:
             self.start_clock()
         return self
+
+    def sender_for(self, fake) -> SlackSender:
+        """What `fake`'s workspace sends to the app, signed."""
+        from bot.testing.fakeslack import SlackSender as Sender
+
+        return Sender(f"{self.url}/slack/events", SIGNING_SECRET, fake)
 
     def start_clock(self, tick: float = 0.2) -> Clock:
         self.clock = Clock(self.candor, tick_seconds=tick)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
+from analytics.instruments import derived_scores
 from analytics.questions import Question
 from bot.blocks.checkin import COMMENT_MAX
 from bot.context import Candor
@@ -23,7 +25,14 @@ from bot.services.errors import (
 )
 from bot.services.settings import resources_text
 from storage import rounds, workspaces
-from storage.ballot_box import BadTicket, Ballot, Ticket, comment_fits
+from storage.ballot_box import (
+    BadTicket,
+    Ballot,
+    Ticket,
+    comment_fits,
+    submit_facts,
+    ticket_state,
+)
 from storage.models import Round
 
 log = logging.getLogger("candor.services")
@@ -71,6 +80,62 @@ def _ticket(c: Candor, team_id: str, token: str | None) -> Ticket:
 
 
 @dataclass(frozen=True)
+class RoundForm:
+    """What a round asks, fixed when it opens (`rounds.question_keys`), so a
+    process keeps it per round id instead of reading it on every submit."""
+
+    team_id: str
+    questions: list[Question]
+    opened_at: datetime
+
+    @property
+    def keys(self) -> list[str]:
+        return [q.key for q in self.questions]
+
+
+_FORMS = "round_form"  # c.cache key: round id -> RoundForm
+_FORMS_MAX = 256  # rounds open at once in one process, with room to spare
+
+
+def _round_form(c: Candor, team_id: str, round_id: int) -> RoundForm:
+    """The round's questions, read once per process. Raises NotInvited (no
+    such round in this workspace) or RoundClosed (closed when first read)."""
+    forms = c.cache.setdefault(_FORMS, {})
+    form = forms.get(round_id)
+    if form is None:
+        with c.db.session() as s:
+            rnd = rounds.get(s, team_id, round_id)
+            if rnd is None:
+                raise NotInvited(round_id)
+            if rnd.status != "open":
+                raise RoundClosed(round_id)
+            qs = {q.key: q for q in workspaces.questions(s, team_id)}
+            form = RoundForm(rnd.team_id, [qs[k] for k in rnd.question_keys if k in qs],
+                             rnd.opened_at)
+        if len(forms) >= _FORMS_MAX:
+            forms.clear()
+        forms[round_id] = form
+    if form.team_id != team_id:
+        raise NotInvited(round_id)
+    return form
+
+
+def _forget_round(c: Candor, round_id: int) -> None:
+    """A submit found the round closed: its form is no longer needed here."""
+    c.cache.get(_FORMS, {}).pop(round_id, None)
+
+
+def _refusal(c: Candor, ticket: Ticket) -> Exception | None:
+    """Why this ticket can't be answered any more, if it can't."""
+    with c.db.transaction() as conn:
+        state = ticket_state(conn, ticket)
+    if state == "closed":
+        _forget_round(c, ticket.round_id)
+        return RoundClosed(ticket.round_id)
+    return AlreadyAnswered(ticket.round_id) if state == "spent" else None
+
+
+@dataclass(frozen=True)
 class CheckinForm:
     """What the Start check-in button should open: the questions, or why not."""
 
@@ -79,6 +144,8 @@ class CheckinForm:
 
 
 def checkin_form(c: Candor, team_id: str, token: str | None) -> CheckinForm:
+    # Read afresh on every click (the ack is already sent): the modal shows
+    # the questions' current wording.
     try:
         ticket = _ticket(c, team_id, token)
     except NotInvited:
@@ -95,46 +162,70 @@ def checkin_form(c: Candor, team_id: str, token: str | None) -> CheckinForm:
         return CheckinForm(None, [qs[k] for k in rnd.question_keys if k in qs])
 
 
+@dataclass(frozen=True)
+class Thanks:
+    """What the thank-you shows, read in the submit's own transaction."""
+
+    resources: str
+    receipts: bool  # edit the invitation DM to say "recorded" (opt-in)
+
+
+def _scrubber(c: Candor, team_id: str, version) -> people.Scrubber:
+    """The roster's scrubber, with no query when the version just read in the
+    submit's transaction matches the one `people.scrubber` cached (the web
+    process rebuilds it off the request path when the roster changes)."""
+    hit = c.cache.get("scrubber", {}).get(team_id)
+    if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == version:
+        return hit[1]
+    return people.scrubber(c, team_id)
+
+
 def record_ballot(c: Candor, team_id: str, token: str | None,
-                  answers: dict[str, int | None], comment: str | None) -> None:
-    """Spend the ticket and seal the answers. Raises RoundClosed,
-    AlreadyAnswered, NotInvited, InvalidBallot; database errors propagate
-    untouched so the caller can tell the clinician nothing was saved."""
+                  answers: dict[str, int | None], comment: str | None,
+                  lang: str = "en") -> Thanks:
+    """Spend the ticket and seal the answers; returns what the thank-you shows.
+    Raises RoundClosed, AlreadyAnswered, NotInvited, InvalidBallot; database
+    errors propagate untouched so the caller can tell the clinician nothing
+    was saved.
+
+    Every valid submit does the same work whatever it answers: one read of the
+    workspace, then the ticket's spend and the sealed ballot, two INSERTs in
+    the same transaction. The round's questions come from a per-process cache."""
     ticket = _ticket(c, team_id, token)
-    with c.db.session() as s:
-        rnd = rounds.get(s, team_id, ticket.round_id)
-        if rnd is None:
-            raise NotInvited(ticket.round_id)
-        if rnd.status != "open":
-            raise RoundClosed(ticket.round_id)
-        if c.box.is_spent(s, ticket):  # say so before nit-picking the form
-            raise AlreadyAnswered(ticket.round_id)
-        qs = {q.key: q for q in workspaces.questions(s, team_id)}
-        keys = [k for k in rnd.question_keys if k in qs]
-        clean = validate_ballot(keys, {k: qs[k].scale for k in keys}, answers, comment,
-                                set(keys))
+    form = _round_form(c, team_id, ticket.round_id)
+    keys = form.keys
+    try:
+        clean = validate_ballot(keys, {q.key: q.scale for q in form.questions}, answers,
+                                comment, set(keys))
+    except InvalidBallot:
+        # Say it's answered or closed before nit-picking the form.
+        refusal = _refusal(c, ticket)
+        if refusal is not None:
+            raise refusal from None
+        raise
+    # Multi-item scale scores (a module's Copenhagen burnout, say) are scored
+    # per respondent here, before the ballot is sealed and split into rows.
+    clean = {**clean, **derived_scores(clean)}
     text = (comment or "").strip()
-    # Fetched with or without a comment, so a comment changes nothing observable.
-    scrubber = people.scrubber(c, team_id)
-    scrubbed = scrubber.scrub(text) if text else None
-    with c.db.session() as s:
-        c.box.cast(s, ticket, Ballot(ticket.team_label, clean, scrubbed or None))
+    with c.db.transaction() as conn:
+        facts = submit_facts(conn, team_id)
+        if facts is None:
+            raise NotInvited(ticket.round_id)
+        # The scrubber is looked up with or without a comment, so a comment
+        # changes nothing observable but the CPU of scrubbing it.
+        scrubber = _scrubber(c, team_id, facts.roster_refreshed_at)
+        scrubbed = scrubber.scrub(text) if text else None
+        sealed = c.box.seal_ballot(Ballot(ticket.team_label, clean, scrubbed or None),
+                                   form.opened_at)
+        with c.db.one_writer():
+            try:
+                c.box.deposit(conn, ticket, team_id, sealed)
+            except RoundClosed:
+                _forget_round(c, ticket.round_id)
+                raise
+            conn.commit()
     log.info("ballot sealed")
-
-
-def support_resources(c: Candor, team_id: str, lang: str = "en") -> str:
-    """The support text every thank-you shows (the same for everyone who
-    reads that language, so its size says nothing about the answers)."""
-    with c.db.session() as s:
-        return resources_text(workspaces.require(s, team_id), lang)
-
-
-def dm_receipts(c: Candor, team_id: str) -> bool:
-    """Whether the invitation DM is edited to say "recorded" after a submit
-    (opt-in: the edit tells anyone with the workspace export who answered)."""
-    with c.db.session() as s:
-        ws = workspaces.get(s, team_id)
-        return bool(ws and ws.dm_receipts)
+    return Thanks(resources_text(facts, lang), bool(facts.dm_receipts))
 
 
 def close_round(c: Candor, team_id: str, round_id: int | None = None) -> Round:

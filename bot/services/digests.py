@@ -21,12 +21,16 @@ from analytics.digest import (
     Thresholds,
     build_digest,
     comment_infos,
+    differencing,
 )
 from analytics.export import export_rows, history_digests, write_csv
+from analytics.heatmap import heatmap_alt_text, team_heatmap
 from analytics.questions import short_label
 from bot.blocks.digest import digest_blocks
+from bot.blocks.loop import actions_section
 from bot.blocks.notice import unopened_blocks
 from bot.context import Candor, epoch
+from bot.services import loop
 from bot.services.errors import ServiceError
 from bot.services.workspace import channel_info
 from bot.slackapi import history
@@ -58,7 +62,9 @@ def build(c: Candor, team_id: str, round_id: int | None = None) -> tuple[Digest,
             raise ServiceError("There is no closed round to report on yet. "
                                "A digest is made when a round closes.")
         rounds = closed[:12]
-        infos, counts, questions, thresholds = _load(s, ws, rounds)
+        # older rounds' membership too: what comparing rounds would expose
+        infos, counts, questions, thresholds = _load(
+            s, ws, rounds, lookback=closed[12:12 + differencing.LOOKBACK])
         texts = {r.id: c.box.read_comments(s, r.id) for r in rounds[:2]}
         published = frozenset(rounds[0].published or [])
     comments = {rid: comment_infos(t) for rid, t in texts.items()}
@@ -67,11 +73,13 @@ def build(c: Candor, team_id: str, round_id: int | None = None) -> tuple[Digest,
     return digest, rounds[0].id
 
 
-def _load(s, ws, rounds: list[Round]):
-    """Everything the pure digest needs for these rounds, aggregated in SQL."""
+def _load(s, ws, rounds: list[Round], lookback: list[Round] | None = None):
+    """Everything the pure digest needs for these rounds, aggregated in SQL;
+    for the `lookback` rounds (older), only who was invited and answered."""
+    lookback = lookback or []
     ids = [r.id for r in rounds]
-    tcs = ballot_box.team_counts(s, ids)
-    infos = [_round_info(r, tcs.get(r.id, [])) for r in rounds]
+    tcs = ballot_box.team_counts(s, ids + [r.id for r in lookback])
+    infos = [_round_info(r, tcs.get(r.id, [])) for r in [*rounds, *lookback]]
     counts = ballot_box.value_counts(s, ws.team_id, ids)
     questions = [QuestionInfo(q.key, short_label(q), q.scale_key, q.theme)
                  for q in workspaces.questions(s, ws.team_id)]
@@ -90,15 +98,15 @@ def record_publication(c: Candor, round_id: int, digest: Digest) -> None:
         round_rows.record_publication(s, round_id, digest.published_cells, c.now())
 
 
-def ensure_in_channel(c: Candor, channel: str) -> None:
+def ensure_in_channel(c: Candor, team_id: str, channel: str) -> None:
     """Join a public channel if needed; a private one needs a human invite."""
-    info = channel_info(c, channel, then="run `/candor digest now`")
+    info = channel_info(c, team_id, channel, then="run `/candor digest now`")
     if info.get("is_member"):
         return
     if info.get("is_private"):
         raise ServiceError(f"<#{channel}> is private and I'm not in it. Invite me with "
                            "`/invite @candor` there, then run `/candor digest now`.")
-    c.client.conversations_join(channel=channel)
+    c.client_for(team_id).conversations_join(channel=channel)
 
 
 def _digest_channel(c: Candor, team_id: str) -> str | None:
@@ -143,13 +151,20 @@ def content(c: Candor, rnd: Round) -> tuple[list[dict], str, Digest | None]:
             k = workspaces.require(s, rnd.team_id).min_score_n
         return (*unopened_blocks(rnd.number, k), None)
     digest, _ = build(c, rnd.team_id, rnd.id)
-    return (*digest_blocks(digest), digest)
+    tracked = loop.section_items(c, rnd.team_id, rnd.id)
+    section = actions_section(tracked, loop.measure_changes(digest)) if tracked else []
+    return (*digest_blocks(digest, tracked=section), digest)
 
 
 def images(digest: Digest) -> list[dict]:
     """The images posted under a digest (files_upload_v2 `file_uploads`)."""
-    return [{"content": trend_chart(digest.trend), "filename": "candor-trend.png",
-             "title": "candor trend", "alt_txt": alt_text(digest.trend)[:1000]}]
+    files = [{"content": trend_chart(digest), "filename": "candor-trend.png",
+              "title": "candor trend", "alt_txt": alt_text(digest)[:1000]}]
+    heat = team_heatmap(digest)
+    if heat is not None:  # a second image: teams x measures, hidden cells grey
+        files.append({"content": heat, "filename": "candor-teams.png",
+                      "title": "candor teams", "alt_txt": heatmap_alt_text(digest)[:1000]})
+    return files
 
 
 def _unopened(c: Candor, team_id: str, round_id: int | None) -> tuple[int, int] | None:
@@ -258,7 +273,7 @@ def attempt(c: Candor, rnd: Round, channel: str) -> str:
             return "found"
     try:
         blocks, text, digest = content(c, rnd)
-        ensure_in_channel(c, channel)
+        ensure_in_channel(c, rnd.team_id, channel)
     except ServiceError as e:
         _ended(c, rnd, False, f"refused: {e}")
         raise
@@ -280,7 +295,7 @@ def _post(c: Candor, channel: str, rnd: Round, blocks: list[dict], text: str) ->
     come after Slack posted. Then look for this very post (its metadata
     carries the round's post id) before calling it a failure."""
     try:
-        (c.poster or c.client).chat_postMessage(
+        c.client_for(rnd.team_id, "poster").chat_postMessage(
             channel=channel, blocks=blocks, text=text, unfurl_links=False,
             metadata={"event_type": POST_EVENT, "event_payload": {"post": rnd.digest_post_id}})
         return "posted"
@@ -298,7 +313,7 @@ def _look_for(c: Candor, channel: str, rnd: Round) -> bool | None:
     """Whether the post is in the channel; None if history can't be read now."""
     try:
         return history.find_message(
-            c.reader or c.client, channel, epoch(rnd.closed_at) - 600,
+            c.client_for(rnd.team_id, "reader"), channel, epoch(rnd.closed_at) - 600,
             lambda m: history.metadata_is(m, POST_EVENT, "post", rnd.digest_post_id)) is not None
     except (history.NotNow, SlackApiError, OSError):
         return None
@@ -329,7 +344,7 @@ def _chart(c: Candor, rnd: Round, channel: str, digest: Digest | None = None,
     for f in uploads:
         f["filename"] = f["filename"].replace(".png", f"-{tag}.png")
     try:
-        c.client.files_upload_v2(channel=channel, file_uploads=uploads)
+        c.client_for(rnd.team_id).files_upload_v2(channel=channel, file_uploads=uploads)
     except Exception as e:  # the digest is posted: a chart failure must not undo or repeat it
         log.warning("digest posted, chart upload failed (will retry): %s", _error_name(e))
         with c.db.session() as s:
@@ -342,7 +357,7 @@ def _chart(c: Candor, rnd: Round, channel: str, digest: Digest | None = None,
 def _chart_seen(c: Candor, channel: str, rnd: Round, tag: str) -> bool | None:
     try:
         return history.find_message(
-            c.reader or c.client, channel, epoch(rnd.closed_at) - 600,
+            c.client_for(rnd.team_id, "reader"), channel, epoch(rnd.closed_at) - 600,
             lambda m: any(tag in (f.get("name") or "") for f in m.get("files") or [])) is not None
     except (history.NotNow, SlackApiError, OSError):
         return None

@@ -8,7 +8,7 @@ from bot.blocks.checkin import when
 from bot.blocks.home import admin_blocks, clinician_blocks, home_view
 from bot.context import Candor
 from bot.i18n import t
-from bot.services import people
+from bot.services import dashboard, people
 from bot.services.schedule import next_send_local
 from bot.services.settings import resources_text
 from storage import rounds, workspaces
@@ -77,11 +77,12 @@ def publish_home(c: Candor, team_id: str, user_id: str, lang: str | None = None)
     blocks = []
     if people.is_admin(c, team_id, user_id):
         blocks += admin_blocks(admin_summary(c, team_id))
+    blocks += dashboard.blocks_for(c, team_id, user_id)
     blocks += clinician_blocks(lang, paused=paused,
                                next_when=None if paused else next_checkin(c, team_id, user_id, lang),
                                resources=res, min_n=min_n,
                                min_comments=min_c)
-    c.client.views_publish(user_id=user_id, view=home_view(blocks))
+    c.client_for(team_id).views_publish(user_id=user_id, view=home_view(blocks))
 
 
 def republish_home(c: Candor, team_id: str, user_id: str, lang: str | None = None) -> None:

@@ -19,9 +19,10 @@ from slack_sdk.errors import SlackApiError
 from analytics.calendar import zone
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
 from bot.blocks.checkin import prompt_blocks, reminder_blocks, when
-from bot.context import Candor, epoch
+from bot.context import Candor, NotInstalled, epoch
 from bot.i18n import lang_for
 from bot.slackapi import history
+from storage import actions as action_rows
 from storage import outbox as outbox_rows
 from storage import rounds as round_rows
 from storage import workspaces
@@ -55,6 +56,10 @@ def claim(c: Candor, delivery_id: int) -> datetime | None:
 def _content(c: Candor, s, d: Delivery) -> tuple[list[dict], str]:
     """The DM in the person's language, with the close time in their zone. An
     invitation gets a fresh ticket, made here and never stored."""
+    if d.kind == action_rows.SUMMARY_KIND:
+        # "You said, we did": the text the leader confirmed, the same for everyone.
+        summary = action_rows.summary(s, d.round_id)
+        return summary.blocks, summary.text
     rnd = round_rows.by_id(s, d.round_id)
     ws = workspaces.get(s, d.team_id)
     person = workspaces.person(s, d.team_id, d.user_id)
@@ -85,10 +90,14 @@ def send_one(c: Candor, delivery_id: int, claimed_at: datetime | None = None) ->
         with c.db.session() as s:
             if not outbox_rows.still_claimed(s, delivery_id, claimed_at):
                 return "skipped"
+    try:
+        poster = c.client_for(d.team_id, "poster")
+    except NotInstalled:  # uninstalled: nothing can be sent there any more
+        return _failed(c, d, "not_installed", permanent=True)
     # Only the Slack call is in doubt from here: it may have posted even if
     # the reply never came.
     try:
-        resp = (c.poster or c.client).chat_postMessage(
+        resp = poster.chat_postMessage(
             channel=d.user_id, text=text, blocks=blocks,
             metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery": d.id}},
         )
@@ -183,11 +192,12 @@ def recover_orphans(c: Candor, older_than: timedelta | None = None) -> dict:
 
 def _find_in_dm(c: Candor, d: Delivery) -> tuple[str, str] | None:
     try:
-        channel = d.channel or c.client.conversations_open(users=d.user_id)["channel"]["id"]
+        channel = d.channel or c.client_for(d.team_id).conversations_open(
+            users=d.user_id)["channel"]["id"]
         with c.db.session() as s:
             opened = round_rows.by_id(s, d.round_id).opened_at
         m = history.find_message(
-            c.reader or c.client, channel, epoch(opened) - 86400,
+            c.client_for(d.team_id, "reader"), channel, epoch(opened) - 86400,
             lambda m: history.metadata_is(m, EVENT_TYPE, "delivery", d.id))
         return (channel, m["ts"]) if m else None
     except history.NotNow:

@@ -25,7 +25,7 @@ LOOKUP_TTL = 60.0  # admin rights and languages are re-read from Slack after thi
 def refresh_roster(c: Candor, team_id: str) -> dict[str, Person]:
     people = {m.user_id: Person(team_id=team_id, user_id=m.user_id, names=m.names, tz=m.tz,
                                 locale=m.locale, active=m.active)
-              for m in directory.members(c.client)}
+              for m in directory.members(c.client_for(team_id))}
     with c.db.session() as s:
         workspaces.replace_roster(s, team_id, list(people.values()), c.now())
     return people
@@ -44,7 +44,7 @@ def roster_and_audience(c: Candor, team_id: str) -> tuple[dict[str, Person], dic
 def _channel_members(c: Candor, team_id: str) -> list[tuple[str, list[str]]]:
     with c.db.session() as s:
         channels = [(a.channel_id, a.channel_name) for a in workspaces.audiences(s, team_id)]
-    return [(label, directory.channel_members(c.client, channel_id))
+    return [(label, directory.channel_members(c.client_for(team_id), channel_id))
             for channel_id, label in channels]
 
 
@@ -113,8 +113,9 @@ def _remember(c: Candor, kind: str, key: tuple, value) -> None:
 
 
 def is_admin(c: Candor, team_id: str, user_id: str) -> bool:
-    """Workspace admins and owners (users.info), plus CANDOR_ADMINS."""
-    if user_id in c.settings.admins:
+    """Workspace admins and owners (users.info), plus CANDOR_ADMINS (see
+    Settings.is_listed_admin: with many workspaces, per workspace)."""
+    if c.settings.is_listed_admin(team_id, user_id):
         return True
     key = (team_id, user_id)
     hit = _cached(c, "admin", key)
@@ -123,7 +124,7 @@ def is_admin(c: Candor, team_id: str, user_id: str) -> bool:
     try:
         # Before the ack: one quick try, so a struggling Slack gets a clear
         # "try again" inside Slack's 3 seconds instead of silence.
-        u = directory.user(c.quick or c.client, user_id)
+        u = directory.user(c.client_for(team_id, "quick"), user_id)
     except SlackApiError as e:
         if e.response.get("error") in ("user_not_found", "user_not_visible"):
             return False
@@ -145,7 +146,8 @@ def lang_of(c: Candor, team_id: str, user_id: str) -> str:
     if hit is not None:
         return hit
     try:
-        lang = lang_for(directory.user(c.quick or c.client, user_id, locale=True).get("locale"))
+        lang = lang_for(directory.user(c.client_for(team_id, "quick"), user_id,
+                                       locale=True).get("locale"))
     except Exception:
         return "en"
     _remember(c, "lang", key, lang)

@@ -7,7 +7,7 @@ import logging
 
 from analytics.calendar import NowPlan, describe, next_send_day
 from analytics.privacy import band
-from analytics.questions import pick_for_round
+from analytics.questions import active_modules, items_for_round
 from bot.context import Candor
 from bot.services import ballots, people
 from bot.services.errors import ServiceError
@@ -46,11 +46,14 @@ def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = No
             raise ServiceError("A round is already open.")
         plan = plan or NowPlan(now, ws.window_days)
         number = round_rows.next_number(s, team_id)
-        qs = pick_for_round(workspaces.questions(s, team_id), number, ws.max_questions)
+        workspaces.sync_bank(s, team_id)  # new items and wording reach older workspaces
+        bank = workspaces.questions(s, team_id)
+        keys = items_for_round(bank, active_modules(bank), number, ws.schedule_every,
+                               ws.max_questions)
         times = {uid: plan.times(roster[uid].tz or ws.default_tz) for uid in invite}
         rnd = Round(team_id=team_id, number=number, status="open", opened_at=now,
                     closes_at=max(t.closes for t in times.values()), schedule_key=schedule_key,
-                    question_keys=[q.key for q in qs],
+                    question_keys=keys,
                     invited=len(invite), published=[])
         invitations: list[Delivery] = []
         teams: dict[str, int] = {}

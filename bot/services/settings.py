@@ -8,9 +8,12 @@ correct usage; the listener shows it ephemerally (or next to a modal field).
 
 from __future__ import annotations
 
+import logging
 import re
 
 from analytics.calendar import EVERY, WEEKDAYS, describe, next_send_day
+from analytics.instruments import load_bank, render
+from analytics.questions import MODULE_EVERY, active_modules
 from analytics.scoring import CUSTOM_SCALES
 from analytics.thresholds import (
     DEFAULT_MIN_COMMENT_N,
@@ -26,10 +29,12 @@ from bot.services.errors import Invalid
 from storage import workspaces
 from storage.models import QuestionRow
 
-MAX_BANK = 40  # keeps the questions modal inside Slack's 100-block limit
+MAX_BANK = 60  # keeps the questions modal inside Slack's 100-block limit (4 + one per item)
 QUESTION_MAX = 150  # the check-in modal shows a question as an input label (150 chars)
 RESOURCES_MAX = 1500
 THEME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+SUPPORT_EN = load_bank().item("support").text_en  # type: ignore[union-attr]
+log = logging.getLogger("candor.services")
 
 
 def resources_text(ws, lang: str = "en") -> str:
@@ -266,3 +271,95 @@ def set_resources(c, team: str, text: str | None) -> str:
     with c.db.session() as s:
         # Empty means the default (988 / EAP).
         return resources_text(workspaces.update(s, team, resources_text=clean or None))
+
+
+# -- the organisation's name and optional question modules ---------------------
+
+ORG_MAX = 80
+
+
+def _slack_name(c, team: str) -> str | None:
+    try:
+        name = c.client_for(team).auth_test().get("team")
+    except Exception:  # a nicety: without it the items say "my organization"
+        log.info("auth.test gave no workspace name", exc_info=True)
+        return None
+    if not isinstance(name, str):
+        return None
+    return " ".join(name.split())[:ORG_MAX] or None
+
+
+def learn_organization(c, team: str) -> str | None:
+    """The organisation's name; if no admin has set one, Slack's name for the
+    workspace (auth.test) is stored as the default. None if neither is known."""
+    with c.db.session() as s:
+        name = workspaces.ensure(s, team).org_name
+    if name is None and (name := _slack_name(c, team)) is not None:
+        with c.db.session() as s:
+            workspaces.set_organization(s, team, name)
+    return name
+
+
+def organization_text(c, team: str) -> str:
+    name = learn_organization(c, team)
+    shown = f"“{name}”" if name else "“my organization” (no name set)"
+    return (f"*Organisation name in questions:* {shown}: e.g. “{render(SUPPORT_EN, 'en', name)}”\n"
+            f"Change it with {USAGE['organization']}.")
+
+
+def set_organization(c, team: str, name: str | None) -> str:
+    clean = " ".join((name or "").split())
+    if not 2 <= len(clean) <= ORG_MAX or any(ch in clean for ch in "<>*_`~"):
+        raise Invalid(f"The name must be 2–{ORG_MAX} characters, without < > * _ ` or ~.",
+                      "name", USAGE["organization"])
+    with c.db.session() as s:
+        workspaces.ensure(s, team)
+        workspaces.set_organization(s, team, clean)
+    return (f"Questions now name “{clean}”: “{render(SUPPORT_EN, 'en', clean)}” "
+            "It applies from the next round.")
+
+
+def _module_line(m, on: bool) -> str:
+    state = "on" if on else ("not available yet" if m.todo else "off")
+    lines = [f"• `{m.key}` — {m.name}: *{state}*", f"   Source: {m.source}. Terms: {m.terms}"]
+    if m.url:
+        lines.append(f"   {m.url}")
+    if m.todo:
+        lines.append(f"   {m.todo}")
+    return "\n".join(lines)
+
+
+def modules_text(c, team: str) -> str:
+    learn_organization(c, team)
+    with c.db.session() as s:
+        ws = workspaces.ensure(s, team)
+        workspaces.sync_bank(s, team)
+        on = set(active_modules(workspaces.questions(s, team)))
+        every = MODULE_EVERY.get(ws.schedule_every, MODULE_EVERY[None])
+    lines = ["*Question modules*"] + [_module_line(m, m.key in on) for m in load_bank().modules]
+    lines.append(f"A module's items are asked every {every} round{'s' if every > 1 else ''} "
+                 "(about monthly), one module a round, the modules that are on taking turns; "
+                 f"other rounds ask the usual questions only. {USAGE['modules']}.")
+    return "\n".join(lines)
+
+
+def set_module(c, team: str, key: str, on: bool) -> str:
+    m = load_bank().module(key)
+    if m is None:
+        names = ", ".join(f"`{x.key}`" for x in load_bank().modules)
+        raise Invalid(f"There is no module `{key[:30]}`. Modules: {names}.", None, USAGE["modules"])
+    if on and (m.todo or not m.items):
+        raise Invalid(f"{m.name} can't be turned on yet. {m.todo or ''}", None, USAGE["modules"])
+    learn_organization(c, team)
+    with c.db.session() as s:
+        workspaces.ensure(s, team)
+        have = {r.key for r in workspaces.question_rows(s, team)}
+        new = [k for k in m.items + m.scores if k not in have]
+        if on and len(have) + len(new) > MAX_BANK:
+            raise Invalid(f"The bank holds at most {MAX_BANK} questions; disable or remove "
+                          "custom ones first.", None, USAGE["modules"])
+        workspaces.set_module(s, team, key, on)
+    if not on:
+        return f"{m.name} is off from the next round. Its earlier answers stay in the digests."
+    return (f"{m.name} is on. Its {len(m.items)} items come every few rounds (about monthly), "
+            f"taking turns with other modules. Terms: {m.terms}")

@@ -15,11 +15,11 @@ def ensure(c: Candor, team_id: str, enterprise_id: str | None = None) -> None:
     workspaces.ensure_committed(c.db, team_id, enterprise_id)
 
 
-def channel_info(c: Candor, channel: str, then: str = "try again") -> dict:
+def channel_info(c: Candor, team_id: str, channel: str, then: str = "try again") -> dict:
     """conversations.info; a channel candor can't see (private, not invited)
     becomes a message saying what to do, ending with `then`."""
     try:
-        return c.client.conversations_info(channel=channel)["channel"]
+        return c.client_for(team_id).conversations_info(channel=channel)["channel"]
     except SlackApiError as e:
         if e.response.get("error") == "channel_not_found":
             raise ServiceError(
@@ -28,12 +28,12 @@ def channel_info(c: Candor, channel: str, then: str = "try again") -> dict:
         raise
 
 
-def _channel_name(c: Candor, channel: str, given: str | None) -> str:
-    return channel_info(c, channel).get("name") or given or channel
+def _channel_name(c: Candor, team_id: str, channel: str, given: str | None) -> str:
+    return channel_info(c, team_id, channel).get("name") or given or channel
 
 
 def audience_add(c: Candor, team_id: str, channel: str, name: str | None) -> str:
-    label = _channel_name(c, channel, name)
+    label = _channel_name(c, team_id, channel, name)
     with c.db.session() as s:
         workspaces.ensure(s, team_id)
         if workspaces.has_audience(s, team_id, channel):
@@ -61,7 +61,7 @@ def audience_list(c: Candor, team_id: str) -> str:
 
 
 def digest_channel(c: Candor, team_id: str, channel: str, name: str | None) -> str:
-    _channel_name(c, channel, name)
+    _channel_name(c, team_id, channel, name)
     with c.db.session() as s:
         workspaces.update(s, team_id, digest_channel=channel)
     return f"Digests will be posted in <#{channel}>."

@@ -146,3 +146,16 @@ def make_client(settings, token: str | None = None, timeout: int = 10,
         retry_handlers=handlers,
         pacer=pacer,
     )
+
+
+def make_clients(settings, token: str | None = None) -> dict[str, WebClient]:
+    """The clients one workspace's calls go through, by kind (see Candor):
+    `client` paced and retrying; `poster` without blind retries (posts);
+    `quick`, one short try (lookups before an ack); `reader` for Tier 1
+    history, which never waits."""
+    return {
+        "client": make_client(settings, token),
+        "poster": make_client(settings, token, retry_unsafe=False),
+        "quick": make_client(settings, token, timeout=2, retries=False),
+        "reader": make_client(settings, token, timeout=5, retries=False),
+    }

@@ -9,15 +9,19 @@ from hypothesis import strategies as st
 
 from analytics import privacy
 from analytics.digest import (
+    ROLLING_ROUNDS,
     CommentInfo,
     Thresholds,
     build_digest,
+    change_text,
     comment_infos,
     metric_line,
+    pct,
     pick_comments,
+    rounds_label,
     team_line,
 )
-from analytics.stats import FISHER
+from analytics.stats import MIN_TEST_N, Z_TEST
 from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N, MIN_SCORE_FLOOR
 from tests.builders import QS, build, burnout_answers, make_round, team
 
@@ -42,9 +46,10 @@ def test_worked_example_three_teams_hides_second_team():
         ("B", privacy.COMPLEMENT), ("C", privacy.TOO_FEW)}
     assert d.response.respondents == 19
     text = d.plain_text()
-    assert "2 teams hidden to protect anonymity" in text
+    assert "B: withheld so another team's figure can't be worked out by subtraction" in text
+    assert "C: fewer than 5 responses" in text
     assert "B: 6" not in text and "C: 3" not in text
-    assert "A: 10 responses" in text
+    assert "A: 10 of 12 answered (83%)" in text
     # Never both the total and every other team: the 10-team and total shown,
     # B and C only by name.
     assert d.metric("burnout").org is not None
@@ -62,7 +67,7 @@ def test_too_few_overall():
     cur = make_round(1, {"A": team(2, 1), "B": team(2, 2)})
     d = build([cur])
     assert d.response.respondents is None
-    assert d.response.text == "fewer than 5 responses of 8 invited"
+    assert d.response.text == "fewer than 5 of 8 invited"
     assert all(m.org is None for m in d.metrics)
     assert d.themes is None and d.comments == ()
     assert "4" not in d.response.text
@@ -71,24 +76,26 @@ def test_too_few_overall():
 def test_burnout_line_and_changes():
     prev = make_round(1, {"A": team(20, 1, burnout_answers(4, 20)),
                           "B": team(20, 2, burnout_answers(5, 20))})
-    cur = make_round(2, {"A": team(20, 3, burnout_answers(14, 20)),
+    cur = make_round(2, {"A": team(20, 3, burnout_answers(18, 20)),
                          "B": team(20, 4, burnout_answers(6, 20))})
     d = build([prev, cur])
     b = d.metric("burnout")
-    assert b.org.rate == pytest.approx(0.5)
-    assert b.org.rate_text() == "50%"
-    assert b.org.ci is not None and b.org.ci[0] < 0.5 < b.org.ci[1]
-    assert b.vs_previous.test == FISHER
-    assert b.vs_previous.delta == pytest.approx(27.5)
-    assert "▲ 28 pts vs last round" in b.vs_previous.describe()
-    # Team A's burnout jumped from 20% to 70%: significant, leads the digest.
-    assert d.alerts and d.alerts[0].team in ("A", privacy.TOTAL_LABEL)
-    assert any(a.team == "A" for a in d.alerts)
-    assert d.headline[0] == d.alerts[0].text
-    assert d.plain_text().splitlines()[2].startswith("ALERT:")
-    # Burnout worsened significantly -> wellbeing actions suggested.
+    assert b.org.rate == pytest.approx(24 / 40)
+    assert b.org.rate_text() == f"{pct(24 / 40)}%"
+    assert b.org.ci is not None and b.org.ci[0] < 0.6 < b.org.ci[1]
+    c = b.change
+    assert (c.k_now, c.n_now, c.k_before, c.n_before) == (24, 40, 9, 40)
+    assert c.rounds_now == (2,) and c.rounds_before == (1,)
+    assert c.points == pct(24 / 40) - pct(9 / 40)
+    assert b.flagged and b.worsened
+    assert d.headline[0] == (f"Burnout rose from {pct(9 / 40)}% to {pct(24 / 40)}% since last "
+                             "round — a real change, not noise")
+    assert d.plain_text().splitlines()[2] == d.headline[0]
+    # Burnout worsened for real -> its theme's actions are suggested.
     assert any(theme == "wellbeing" for theme, _ in d.actions)
-    assert "Fisher's exact test" in d.plain_text()
+    # Test names and p-values stay in the details, not on the lines.
+    assert "z-test" not in d.plain_text() and "p=" not in d.plain_text()
+    assert any("p=" in line and c.test in line for line in d.details())
 
 
 def test_lines_come_in_pieces_that_make_the_plain_text():
@@ -99,21 +106,35 @@ def test_lines_come_in_pieces_that_make_the_plain_text():
     support = metric_line(d.metric("support"))
     assert support.name == "Support (favourable)"
     assert support.value.endswith("%)") and "95% CI" in support.value
-    assert support.details[0].startswith("mean ")
     assert support.text() in text.splitlines()
     a = team_line(d.teams[0], d.metrics)
-    assert (a.team, a.responses) == ("A", "20 responses (91% of 22)")
-    assert a.figures[0].startswith("Burnout ") and a.figures[1].startswith("Support fav. ")
+    assert (a.team, a.responses) == ("A", f"20 of 22 answered ({pct(20 / 22)}%)")
+    assert a.figures[0].startswith("Burnout ") and a.figures[1].startswith("Support ")
     assert "  " + a.text() in text.splitlines()
 
 
-def test_vs_four_round_average():
-    rounds = [make_round(i, {"A": team(20, i), "B": team(20, 50 + i)}) for i in range(1, 6)]
-    d = build(rounds)
-    for m in d.metrics:
-        assert m.vs_average is not None
-        assert m.vs_average.vs == "4-round average"
-    assert len(d.trend.rounds) == 5
+def test_comparison_labels_name_exactly_the_rounds_pooled():
+    rounds = [make_round(i, {"A": team(20, i), "B": team(20, 50 + i)}) for i in range(1, 7)]
+    answers = {(info.round_id, q): 0 for info, _ in rounds for q in ("burnout",)}
+    for _, rows in rounds:
+        for rid, _t, q, _v, n in rows:
+            if q == "burnout":
+                answers[(rid, q)] += n
+    for upto in range(2, 7):
+        d = build(rounds[:upto])
+        for m in d.metrics:
+            c = m.change
+            pooled = c.rounds_now + c.rounds_before
+            assert pooled == tuple(range(upto, max(0, upto - 5), -1))  # newest first, no gaps
+            assert len(c.rounds_now) == (2 if len(pooled) == 5 else 1)
+            if m.key == "burnout":
+                assert c.n_now == sum(answers[(r, "burnout")] for r in c.rounds_now)
+                assert c.n_before == sum(answers[(r, "burnout")] for r in c.rounds_before)
+            label = change_text(m)
+            assert label.endswith(rounds_label(c.rounds_before)
+                                  + ("" if c.testable else f" (fewer than {MIN_TEST_N} answers)"))
+    assert rounds_label((3, 2, 1)) == "rounds 1–3" and rounds_label((4, 2)) == "rounds 2 and 4"
+    assert len(d.trend.rounds) == 6
     assert d.trend.lines[0].key == "burnout"
 
 
@@ -124,25 +145,37 @@ def test_homogeneous_org_is_banded():
     b = d.metric("burnout")
     assert b.org.rate is None and b.org.mean is None and b.org.ci is None
     assert b.org.band == "0–5%"
-    assert b.vs_previous is None and b.vs_average is None
+    assert b.change is None and not b.flagged
     for row in d.teams:
         c = row.cell("burnout")
         assert c.rate is None and c.band
-    assert any("range" in n for n in d.notes)
+    assert "range" in d.band_footnote().lower() and "range" in d.band_footnote(teams=True).lower()
     tp = d.trend.lines[0].points[-1]
     assert tp.value is None and tp.band == "0–5%"
 
 
-def test_small_org_rolling_average():
-    rounds = [make_round(i, {"A": team(6, i)}) for i in range(1, 5)]
-    d = build(rounds)
-    b = d.metric("burnout")
-    assert b.small
-    if b.org.exact:
-        assert b.rolling is not None and 2 <= b.rolling_rounds <= 4
-    if b.vs_previous is not None:
-        assert not b.vs_previous.significant
-    assert any("rolling averages" in n for n in d.notes)
+def test_small_team_rolling_pools_exactly_the_last_four_rounds():
+    # Neither team near-uniform, so every round shows both exactly.
+    rounds = [make_round(i, {"A": team(6, i, burnout_answers(2 + i % 3, 6)),
+                             "B": team(12, 40 + i, burnout_answers(4 + i % 3, 12))})
+              for i in range(1, 6)]
+    for upto in range(1, 6):
+        d = build(rounds[:upto])
+        a = next(r for r in d.teams if r.team == "A")
+        if upto < ROLLING_ROUNDS:
+            assert a.burnout_rolling is None
+            continue
+        k = n = 0
+        for _, rows in rounds[upto - ROLLING_ROUNDS:upto]:
+            for _rid, t, q, v, c in rows:
+                if t == "A" and q == "burnout":
+                    n += c
+                    k += c * (v >= 3)
+        assert n == 6 * ROLLING_ROUNDS
+        assert a.burnout_rolling == pytest.approx(k / n)
+        assert f"over the last {ROLLING_ROUNDS} rounds {pct(k / n)}%" in team_line(a, d.metrics).text()
+        big = next(r for r in d.teams if r.team == "B")
+        assert big.burnout_rolling is None  # large enough to read on its own
 
 
 def test_comments_and_themes():
@@ -150,6 +183,7 @@ def test_comments_and_themes():
         2: [
             CommentInfo("Caseloads keep growing.", ("workload",), -0.6),
             CommentInfo("Too many intakes this month.", ("workload",), -0.4),
+            CommentInfo("No time to write notes.", ("workload",), -0.5),
             CommentInfo("My supervisor is great.", ("supervision",), 0.7),
             CommentInfo("Pay hasn't kept up.", ("pay",), -0.5),
             CommentInfo("ok", (), 0.0),
@@ -163,10 +197,12 @@ def test_comments_and_themes():
     assert d1.comments == d2.comments
     assert 1 <= len(d1.comments) <= 3
     by = {t.theme: t for t in d1.themes}
-    assert by["workload"].count == 2 and by["workload"].delta == 2
+    assert by["workload"].count == 3 and by["workload"].delta == 3
     assert by["pay"].delta == -1
     assert by["workload"].mean_sentiment == pytest.approx(-0.5)
     assert d1.actions and d1.actions[0][0] == "workload"
+    # Pay is negative but mentioned once: too small a theme to act on.
+    assert "pay" not in {theme for theme, _ in d1.actions}
     # Three comments should cover three different themes here.
     themes_of = {c.text: c.themes for c in comments[2]}
     covered = [themes_of[c] for c in d1.comments]
@@ -294,14 +330,14 @@ def test_digest_only_publishes_published_cells(sizes_prev, sizes_cur, m, seed):
     list(_walk(d))
 
 
-def test_headline_names_a_significant_shift_in_scores_even_when_the_rate_holds():
-    # A quarter are favourable in both rounds (rate unchanged), but the rest
-    # moved from 1 to 3: Mann–Whitney sees it, Fisher can't.
+def test_one_test_per_measure_on_the_rate_never_the_mean():
+    # The rest moved from 1 to 3 but the share favourable held: no headline.
     burnout = [2] * 20 + [4] * 20
     prev_info, prev_rows = make_round(1, {"A": {"burnout": burnout,
                                                 "support": [5] * 10 + [1] * 25 + [3] * 5}})
     cur_info, cur_rows = make_round(2, {"A": {"burnout": burnout,
                                               "support": [5] * 10 + [3] * 25 + [1] * 5}})
     d = build_digest(cur_info, [prev_info], prev_rows + cur_rows, {}, QS)
-    assert any("Support: the average answer rose" in h and "Mann–Whitney U" in h
-               and "significant," in h for h in d.headline), d.headline
+    assert [m.key for m in d.metrics] == ["burnout", "support"]
+    assert all(m.change.test == Z_TEST and m.change.points == 0 for m in d.metrics)
+    assert d.flagged == () and d.headline[0].startswith("No real change since round 1")

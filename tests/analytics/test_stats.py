@@ -1,23 +1,26 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
 
 from analytics import stats
 from analytics.stats import (
     FISHER,
-    MANN_WHITNEY,
+    MIN_CHANGE_POINTS,
     MIN_TEST_N,
-    VS_AVERAGE,
-    VS_PREVIOUS,
-    Change,
+    Z_MIN_N,
+    Z_TEST,
+    compare,
+    correct,
     fisher_p,
-    mann_whitney_p,
-    mean_change,
-    rate_change,
+    pct,
+    two_proportion_p,
     wilson,
 )
 
@@ -54,57 +57,77 @@ def test_fisher_known_value():
     assert math.isnan(fisher_p(1, 0, 1, 5))
 
 
-def test_mann_whitney():
-    assert math.isnan(mann_whitney_p({}, {1: 3}))
-    assert mann_whitney_p({3: 10}, {3: 12}) == 1.0
-    p = mann_whitney_p({1: 20, 2: 5}, {4: 20, 5: 5})
-    assert p < 0.001
+def test_pct_rounds_half_up_everywhere():
+    assert pct(33 / 40) == 83  # 82.5: banker's rounding would say 82
+    assert pct(0.125) == 13 and pct(0.5) == 50 and pct(1 / 3) == 33
+    for k in range(0, 201):
+        exact = Fraction(100 * k, 200)
+        want = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+        assert pct(k / 200) == want
 
 
-def test_rate_change_significance_needs_n():
-    big = rate_change(30, 40, 5, 40)
-    assert big is not None and big.significant and big.test == FISHER
-    assert big.delta == pytest.approx(62.5)
-    assert big.vs == VS_PREVIOUS and big.kind == "rate"
-    # Same proportions, too few people: never flagged.
-    small = rate_change(7, 8, 1, 8)
-    assert small is not None and not small.significant
-    assert small.p < 0.05  # p alone would say significant
-    assert not small.testable
-    assert "too few responses to test" in small.describe()
-    assert rate_change(1, 0, 1, 10) is None
+def test_two_proportion_p_matches_the_z_test():
+    # The pooled z statistic, by the textbook, against what the digest uses.
+    k1, n1, k0, n0 = 20, 40, 10, 40
+    p = (k1 + k0) / (n1 + n0)
+    z = (k1 / n1 - k0 / n0) / math.sqrt(p * (1 - p) * (1 / n1 + 1 / n0))
+    assert two_proportion_p(k1, n1, k0, n0) == pytest.approx(2 * sps.norm.sf(abs(z)))
+    assert two_proportion_p(0, 30, 0, 40) == 1.0
+    assert math.isnan(two_proportion_p(1, 0, 1, 5))
 
 
-def test_mean_change():
-    ch = mean_change({4: 15, 5: 10}, {1: 15, 2: 10}, VS_AVERAGE)
-    assert ch is not None and ch.test == MANN_WHITNEY and ch.kind == "mean"
-    assert ch.delta == pytest.approx(3.0)
-    assert ch.significant and ch.vs == VS_AVERAGE
-    assert mean_change({}, {1: 3}) is None
+def test_compare_pools_each_side_and_picks_the_test_by_size():
+    c = compare([(12, 30), (14, 34)], [(5, 31), (6, 33), (7, 30)], (5, 4), (3, 2, 1))
+    assert (c.k_now, c.n_now, c.k_before, c.n_before) == (26, 64, 18, 94)
+    assert c.rounds_now == (5, 4) and c.rounds_before == (3, 2, 1)
+    assert c.test == Z_TEST and c.p == two_proportion_p(26, 64, 18, 94)
+    assert c.points == pct(26 / 64) - pct(18 / 94)
+    small = compare([(8, Z_MIN_N - 1)], [(2, 40)], (2,), (1,))
+    assert small.test == FISHER and small.p == fisher_p(8, Z_MIN_N - 1, 2, 40)
+    assert compare([], [(1, 4)], (), (1,)) is None
 
 
-def test_describe():
-    c = Change(8.2, VS_PREVIOUS, 0.41, FISHER, False, "rate", 30, 30)
-    assert c.describe() == "▲ 8 pts vs last round (not significant, Fisher's exact test p=0.41)"
-    c = Change(-12, VS_AVERAGE, 0.0004, FISHER, True, "rate", 30, 90)
-    assert c.describe() == "▼ 12 pts vs 4-round average (significant, Fisher's exact test p=<0.001)"
-    c = Change(0.2, VS_PREVIOUS, 0.03, MANN_WHITNEY, True, "mean", 20, 20)
-    assert c.describe().startswith("▲ 0.2 vs last round (significant, Mann–Whitney U p=0.03")
-    c = Change(0.3, VS_PREVIOUS, math.nan, FISHER, False, "rate", 30, 30)
-    assert c.direction == 0 and "no change" in c.describe()
+def _change(p: float, points: int, n: int = 100):
+    """A Change with a given raw p and shown change in points."""
+    base = compare([(n // 2 + points * n // 100, n)], [(n // 2, n)], (2,), (1,))
+    assert base.points == points
+    return stats.Change(base.k_now, base.n_now, base.k_before, base.n_before,
+                        base.rounds_now, base.rounds_before, p, Z_TEST)
+
+
+def test_correction_is_holm_over_the_whole_digest():
+    ps = [0.004, 0.03, 0.03, 0.04, 0.5]
+    out = correct([_change(p, 20) for p in ps] + [None])
+    assert out[-1] is None
+    want = multipletests(ps, alpha=stats.ALPHA, method="holm")[1]
+    assert [c.p_adjusted for c in out[:-1]] == pytest.approx(list(want))
+    assert [c.real for c in out[:-1]] == [bool(w < stats.ALPHA) for w in want]
+    # Alone, p=0.03 would be real; in a family of five it is not.
+    assert correct([_change(0.03, 20)])[0].real
+    assert not out[1].real
+
+
+def test_real_needs_the_minimum_change_and_enough_answers():
+    big_n = correct([_change(1e-6, MIN_CHANGE_POINTS - 1, n=5000)])[0]
+    assert big_n.p_adjusted < stats.ALPHA and not big_n.real  # significant but too small
+    enough = correct([_change(1e-6, MIN_CHANGE_POINTS, n=100)])[0]
+    assert enough.real
+    few = compare([(MIN_TEST_N - 1, MIN_TEST_N - 1)], [(0, 40)], (2,), (1,))
+    assert not few.testable and correct([few])[0] is few  # untested: no share of alpha
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
-def test_rate_change_never_nan_flagged(k1, n1, k0, n0):
+def test_compare_never_flags_nan(k1, n1, k0, n0):
     k1, k0 = min(k1, n1), min(k0, n0)
-    ch = rate_change(k1, n1, k0, n0)
+    ch = compare([(k1, n1)], [(k0, n0)], (2,), (1,))
     if n1 == 0 or n0 == 0:
         assert ch is None
         return
-    assert math.isfinite(ch.delta)
-    assert ch.significant == (ch.p < stats.ALPHA and min(n1, n0) >= MIN_TEST_N)
+    (out,) = correct([ch])
     assert 0 <= ch.p <= 1
+    assert out.real == (out.testable and out.p_adjusted < stats.ALPHA
+                        and abs(out.points) >= MIN_CHANGE_POINTS)
 
 
 def test_pooled_rate():

@@ -47,6 +47,12 @@ def test_digest_runs(capsys):
     assert "bot.services.digests.build, cold" in out and "DuckDB 12-round GROUP BY" in out
     assert "goals:" in out
 
+
+def test_digest_honesty_runs(capsys):
+    assert _load("digest_honesty").main(["--tiny", "--sizes", "20,40"]) == 0
+    out = capsys.readouterr().out
+    assert "false alarms" in out and "power" in out and "goals:" in out
+
 def test_scrub_runs(capsys):
     assert _load("scrub").main(["--sizes", "50", "200", "--comments", "3"]) == 0
     out = capsys.readouterr().out
@@ -61,6 +67,19 @@ def test_clock_queries_run(capsys):
     assert _load("clock_queries").main(["--sizes", "20", "60"]) == 0
     assert "goal: flat" in capsys.readouterr().out
 
+
+def test_submits_runs(capsys):
+    argv = ["--people", "24", "--concurrency", "4", "8", "--web", "1", "--settle", "0.1"]
+    assert _load("submits").main(argv) == 0
+    out = capsys.readouterr().out
+    assert "candor x1" in out and "bare bolt x1" in out and "goals:" in out
+    assert "lost 0" in out  # accepted == stored holds at any size
+
+
+def test_close_runs(capsys):
+    assert _load("close").main(["--ballots", "60", "--teams", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "close + digest s" in out and "goals:" in out
 
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch):

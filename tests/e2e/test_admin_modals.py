@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import select
 
+from analytics.questions import default_bank
 from storage import workspaces
 from storage.models import QuestionRow
 from tests.builders import ADMIN, NOBODY, click_and_wait
@@ -51,20 +52,23 @@ def test_question_bank_modal(stack, fake):
     assert "wording can't be edited" in text and "published research" in text
     assert "required — always asked, can't be disabled" in text
     keys = [b["block_id"][2:] for b in view["blocks"] if b.get("block_id", "").startswith("q_")]
-    assert keys == ["burnout", "support", "supervision", "intent_to_stay", "workload"]
+    assert keys == [q.key for q in default_bank()]
+    assert keys[:7] == ["burnout", "support", "supervision_quality", "supervision_access",
+                        "intent_to_stay", "intent_to_leave", "workload"]
     # Required items offer no Disable.
     burnout = next(b for b in view["blocks"] if b.get("block_id") == "q_burnout")
     assert [o["value"] for o in burnout["accessory"]["options"]] == ["up:burnout", "down:burnout"]
 
-    view = menu(stack, view, "supervision", "disable")
-    assert not next(q for q in bank(stack) if q.key == "supervision").enabled
-    assert "enable:supervision" in text_of(view)
-    view = menu(stack, view, "supervision", "enable")
-    assert next(q for q in bank(stack) if q.key == "supervision").enabled
+    view = menu(stack, view, "supervision_access", "disable")
+    assert not next(q for q in bank(stack) if q.key == "supervision_access").enabled
+    assert "enable:supervision_access" in text_of(view)
+    view = menu(stack, view, "supervision_access", "enable")
+    assert next(q for q in bank(stack) if q.key == "supervision_access").enabled
 
-    view = menu(stack, view, "workload", "up")
-    assert [q.key for q in bank(stack)] == ["burnout", "support", "supervision", "workload",
-                                           "intent_to_stay"]
+    view = menu(stack, view, "intent_to_stay", "down")
+    assert [q.key for q in bank(stack)][:6] == ["burnout", "support", "supervision_quality",
+                                               "supervision_access", "intent_to_leave",
+                                               "intent_to_stay"]
     view = menu(stack, view, "burnout", "up")  # already first: nothing moves
     assert bank(stack)[0].key == "burnout"
 
@@ -110,7 +114,7 @@ def test_add_custom_question(stack, fake):
     stack.sender.submit(ADMIN, form, answers={"text_en": "My team would recommend this job.",
                                               "text_es": "Mi equipo recomendaría este trabajo.",
                                               "scale": "likelihood11"})
-    fake.wait_for(lambda: len(bank(stack)) == 7)
+    fake.wait_for(lambda: len(bank(stack)) == len(default_bank()) + 2)
     q = bank(stack)[-1]
     assert (q.key, q.scale, q.theme, q.text_es) == (
         "custom_2", "likelihood11", None, "Mi equipo recomendaría este trabajo.")
@@ -137,7 +141,8 @@ def test_non_admin_cannot_use_admin_modals(stack, fake):
     for callback in ("admin_privacy", "admin_schedule", "admin_resources"):
         r = stack.sender.submit(NOBODY, {"type": "modal", "callback_id": callback, "blocks": []})
         assert r.status == 200 and "only candor admins" in text_of(r.json)
-    assert all(q.enabled for q in bank(stack)) and len(bank(stack)) == 5
+    # Nothing changed: the bank is still the default one.
+    assert [(q.key, q.enabled) for q in bank(stack)] == [(q.key, q.enabled) for q in default_bank()]
 
 
 def test_resources_modal(stack, fake):
@@ -207,8 +212,9 @@ def test_app_home_admin_summary(stack, fake):
     stack.sender.app_home_opened(ADMIN)
     home = fake.wait_for(lambda: fake.home_view(ADMIN))
     text = text_of(home)
+    enabled = f"{sum(q.enabled for q in default_bank())} of {len(default_bank())} enabled"
     for part in ("Audiences:* <#CTEAMA0001>", "weekly on Tuesday at 10:00", "Digest channel:* not set",
-                 "scores need 5+", "5 of 5 enabled", "Last round:* none closed yet"):
+                 "scores need 5+", enabled, "Last round:* none closed yet"):
         assert part in text, part
     ids = {e["action_id"] for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]}
     assert {"open_questions", "open_resources", "open_privacy", "open_schedule",

@@ -27,9 +27,9 @@ def _respond_text(fake, user):
 
 def _answer(stack, fake, uid, burnout, comment=None):
     view = click_and_wait(stack, uid, "start_checkin", message=fake.dm_messages(uid)[-1])
-    answers = {f"q_{k}": 3 for k in ("support", "supervision", "intent_to_stay", "workload")}
+    # 3 to every item the round asks, the burnout answer as given.
+    answers = {b["block_id"]: 3 for b in view["blocks"] if b.get("block_id", "").startswith("q_")}
     answers["q_burnout"] = burnout
-    answers = {k: v for k, v in answers.items() if any(b.get("block_id") == k for b in view["blocks"])}
     if comment:
         answers["comment"] = comment
     return stack.sender.submit(uid, view, answers=answers), view
@@ -110,8 +110,11 @@ def test_full_round(stack, fake, db):
     assert "555-867-5309" not in blob and "caseload" not in blob  # encrypted and scrubbed
     assert sorted(stored) == sorted(order)
     assert len(stored) == len(INVITED)  # the duplicate did not count
+    # Stored in random order: the submission order would give |rho| = 1. A
+    # uniform shuffle of 13 reaches 0.85 about once in 2,500 runs (0.6, the
+    # old bound, about once in 30: a flaky test, not a leak).
     rho = spearmanr(order, stored)[0]
-    assert abs(rho) < 0.6
+    assert abs(rho) < 0.85
     with db.session() as s:
         from storage.models import Round
         comments = stack.candor.box.read_comments(s, s.query(Round).one().id)

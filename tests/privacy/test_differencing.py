@@ -90,10 +90,9 @@ def _publications(newest_first, counts, comments, thresholds, carry_prior):
 
 def _check_respondent_counts(rows, resp, m) -> int:
     """No team, nor any union or complement of published teams, below m."""
-    shown = {r["team"]: int(r["n"]) for r in rows
-             if r["metric"] == "respondents" and r["n"] != "" and r["team"] != TOTAL}
-    total_shown = any(r["metric"] == "respondents" and r["team"] == TOTAL and r["n"] != ""
-                      for r in rows)
+    shown = {r["team"]: int(r["respondents"]) for r in rows
+             if r["respondents"] != "" and r["team"] != TOTAL}
+    total_shown = any(r["team"] == TOTAL and r["respondents"] != "" for r in rows)
     for t, n in shown.items():
         assert n == resp[t]  # the attacker's numbers are the truth
     for t, n in resp.items():
@@ -110,12 +109,10 @@ def _check_respondent_counts(rows, resp, m) -> int:
 
 
 def _metric_cells(rows, q) -> dict:
-    label = f"{q.key} % {q.scale.rate_name}"
     cells: dict = {}
     for r in rows:
-        if r["metric"] == label and r["n"] != "":
-            cells.setdefault(r["team"], set()).add(
-                (int(r["n"]), str(r["value"]).isdigit()))  # exact: whole %; band: "a–b%"
+        if r["measure_key"] == q.key and r["n"] != "":
+            cells.setdefault(r["team"], set()).add((int(r["n"]), r["status"] == "shown"))
     return cells
 
 
@@ -184,3 +181,128 @@ def test_no_suppressed_cell_is_recoverable(n_teams, n_rounds, seed, homogeneous,
             checked += _check_metric(rows, per_team, q, m)
         _check_comments(rid, sum(resp.values()), mine, pubs)
     assert checked > 0
+
+
+# ---------------------------------------------------------------------------
+# Across rounds: a person joins or leaves between two rounds
+# ---------------------------------------------------------------------------
+
+BURNOUT = QS[0]
+LEAVER_TEAM = "team-a"
+
+
+def _stable_clinic(rng: random.Random, base: float):
+    """Three teams; everyone answers every round with the same answers (the
+    attacker's best case): flagged burnout with probability ``base``."""
+    sizes = {"team-a": 12, "team-b": 14, "team-c": 10}
+    people = [(t, i) for t, n in sizes.items() for i in range(n)]
+    answers = {p: {"burnout": rng.choice((3, 4)) if rng.random() < base else rng.choice((1, 2)),
+                   "support": rng.randint(1, 5)} for p in people}
+    return people, answers
+
+
+def _round(rid: int, people, answers, changed):
+    start = date(2026, 3, 2) + timedelta(weeks=rid)
+    per_team = Counter(t for t, _ in people)
+    counts = Counter((t, q, v) for p in people for q, v in answers[p].items() for t in [p[0]])
+    info = RoundInfo(rid, rid, start, start + timedelta(days=3), dict(per_team),
+                     dict(per_team), changed)
+    return info, [(rid, t, q, v, n) for (t, q, v), n in counts.items()]
+
+
+def _flagged_count(d, team: str) -> int | None:
+    """What a reader can work out for ``team``'s burnout in one digest:
+    the team's own exact cell, or the total minus every other team."""
+    m = d.metric("burnout")
+    rows = {r.team: r.cell("burnout") for r in d.teams}
+    cell = rows.get(team)
+    if cell is not None and cell.exact:
+        return round(cell.rate * cell.n)
+    others = [c for t, c in rows.items() if t != team]
+    if m is None or m.org is None or not m.org.exact or any(not c or not c.exact for c in others):
+        return None
+    if len(others) != 2:  # every other team must be shown to subtract them
+        return None
+    return round(m.org.rate * m.org.n) - sum(round(c.rate * c.n) for c in others)
+
+
+def _org_count(d) -> int | None:
+    m = d.metric("burnout")
+    return round(m.org.rate * m.org.n) if m and m.org is not None and m.org.exact else None
+
+
+def _attack(d1, d2) -> bool:
+    """Guess whether the leaver was burned out: subtract what the two
+    digests let the reader work out (team first, then organisation); with
+    nothing to subtract, guess the likelier answer (burned out)."""
+    for k1, k2 in ((_flagged_count(d1, LEAVER_TEAM), _flagged_count(d2, LEAVER_TEAM)),
+                   (_org_count(d1), _org_count(d2))):
+        if k1 is not None and k2 is not None:
+            return k1 - k2 == 1
+    return True
+
+
+def _leaver_trials(trials: int, tracked: bool, base: float = 0.6, seed: int = 11) -> float:
+    rng = random.Random(seed)
+    hits = 0
+    for _ in range(trials):
+        people, answers = _stable_clinic(rng, base)
+        leaver = rng.choice([p for p in people if p[0] == LEAVER_TEAM])
+        r1, rows1 = _round(1, people, answers, {t: None for t, _ in people})
+        after = [p for p in people if p != leaver]
+        # Without tracking (the old world), the builder can't know anyone left.
+        changed = {t: (1 if tracked and t == LEAVER_TEAM else 0) for t, _ in people}
+        r2, rows2 = _round(2, after, answers, changed)
+        d1 = build_digest(r1, [], rows1, {}, QS, rng=0)
+        d2 = build_digest(r2, [r1], rows1 + rows2, {}, QS, rng=0)
+        hits += _attack(d1, d2) == BURNOUT.scale.is_flagged(answers[leaver]["burnout"])
+    return hits / trials
+
+
+def test_a_leaver_cannot_be_recovered_by_subtracting_rounds():
+    trials, base = 300, 0.6
+    sigma = (base * (1 - base) / trials) ** 0.5
+    accuracy = _leaver_trials(trials, tracked=True, base=base)
+    assert abs(accuracy - base) <= 3 * sigma, accuracy
+    # The attack has teeth: when the builder isn't told about the change,
+    # subtracting the two digests recovers the leaver's answer.
+    assert _leaver_trials(60, tracked=False, base=base) > base + 3 * (base * (1 - base) / 60) ** 0.5
+
+
+def test_what_a_small_change_withholds_and_for_how_long():
+    rng = random.Random(3)
+    people, answers = _stable_clinic(rng, 0.5)
+    r1, rows1 = _round(1, people, answers, {t: None for t, _ in people})
+    after = [p for p in people if p != ("team-a", 0)]
+    unchanged = {t: 0 for t, _ in people}
+    r2, rows2 = _round(2, after, answers, {**unchanged, "team-a": 1})
+    r3, rows3 = _round(3, after, answers, unchanged)
+    rows = rows1 + rows2 + rows3
+    d2 = build_digest(r2, [r1], rows, {}, QS, rng=0)
+    assert LEAVER_TEAM not in {r.team for r in d2.teams}
+    assert (LEAVER_TEAM, privacy.DIFFERENCING) in {(h.team, h.reason) for h in d2.hidden}
+    assert d2.metric("burnout").org is None and d2.metric("burnout").change is None
+    assert d2.response.respondents is None and d2.themes is None
+    # A round later the team is still 1 person away from round 1: still withheld,
+    # and round 2 (withheld) is not pooled into any comparison.
+    d3 = build_digest(r3, [r2, r1], rows, {}, QS, rng=0)
+    assert LEAVER_TEAM not in {r.team for r in d3.teams}
+    assert d3.metric("burnout").org is None
+    # Once k people have joined or left since every earlier round, the figures
+    # come back (round 3 counts as shown: the rule errs towards withholding).
+    r4, rows4 = _round(4, after, answers, {**unchanged, "team-a": 5})
+    d4 = build_digest(r4, [r3, r2, r1], rows + rows4, {}, QS, rng=0)
+    assert LEAVER_TEAM in {r.team for r in d4.teams}
+    assert d4.metric("burnout").org is not None
+
+
+def test_the_merged_label_is_never_a_team_row():
+    rng = random.Random(4)
+    people, answers = _stable_clinic(rng, 0.5)
+    people = [("(other teams)" if t == "team-c" else t, i) for t, i in people]
+    answers = {(("(other teams)" if t == "team-c" else t), i): a for (t, i), a in answers.items()}
+    r1, rows1 = _round(1, people, answers, {t: None for t, _ in people})
+    r2, rows2 = _round(2, people, answers, {t: 0 for t, _ in people})
+    d = build_digest(r2, [r1], rows1 + rows2, {}, QS, rng=0)
+    assert "(other teams)" not in {r.team for r in d.teams}
+    assert {r.team for r in d.teams} == {"team-a", "team-b"}

@@ -195,4 +195,6 @@ def test_storage_order_does_not_follow_submission_order(db, box):
         seq = [v for (v,) in c.execute(text(f"SELECT value FROM responses ORDER BY {order}"))]
     assert sorted(seq) == list(range(60))
     rho, _ = spearmanr(range(60), seq)
-    assert abs(rho) < 0.4, rho
+    # |rho| of a uniform shuffle of 60 has sd 0.13: 0.55 is over 4 sd (about
+    # once in 30,000 runs); arrival order gives 1.
+    assert abs(rho) < 0.55, rho

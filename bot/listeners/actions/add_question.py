@@ -14,5 +14,5 @@ def add_question(ack, body, context, client):
     if not (team and user and trigger):
         return
     view = add_question_modal() if is_admin(c, team, user) else admin_only_modal()
-    if not open_form(c, trigger, view, push=True):
+    if not open_form(c, trigger, view, push=True, team=team):
         say_form_failed(c, body, user)

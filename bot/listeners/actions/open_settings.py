@@ -23,5 +23,5 @@ def open_settings(ack, body, context, client):
     # The buttons only show for admins, but a payload can be crafted: check again.
     view = (settings.modal_for(c, team, which.group(1)) if is_admin(c, team, user)
             else admin_only_modal())
-    if not open_form(c, trigger, view):
+    if not open_form(c, trigger, view, team=team):
         say_form_failed(c, body, user)

@@ -15,5 +15,5 @@ def privacy_info(ack, body, context, client):
         return
     min_n, min_c = settings.thresholds(c, team)
     lang = lang_of(c, team, user)
-    if not open_form(c, body["trigger_id"], privacy_modal(lang, min_n, min_c)):
+    if not open_form(c, body["trigger_id"], privacy_modal(lang, min_n, min_c), team=team):
         say_form_failed(c, body, user, lang)

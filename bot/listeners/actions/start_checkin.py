@@ -39,6 +39,7 @@ def start_checkin(ack, body, context, client):
         say(c, body, user, DB_DOWN)  # v1 silently did nothing
         return
     view = (refusal_modal(lang, form.refusal) if form.refusal
-            else checkin_modal(lang, form.questions, {"k": ticket, **_dm_of(body)}))
-    if not open_form(c, trigger, view):
+            # The language rides along, so the submit needn't look the person up.
+            else checkin_modal(lang, form.questions, {"k": ticket, "l": lang, **_dm_of(body)}))
+    if not open_form(c, trigger, view, team=team):
         say_form_failed(c, body, user, lang)

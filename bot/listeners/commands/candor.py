@@ -14,7 +14,7 @@ from bot.commands import HELP, Command, UsageError, parse
 from bot.context import Candor
 from bot.i18n import t
 from bot.listeners._util import SLACK_NO_FORM, candor, open_form, team_of
-from bot.services import digests, home, rounds, settings, workspace
+from bot.services import digests, home, rounds, settings, staff_summary, workspace
 from bot.services.errors import ServiceError, friendly
 from bot.services.people import is_admin, lang_of
 
@@ -48,10 +48,17 @@ def _modal(which: str) -> Callable[[Asked], str | None]:
     def open_modal(a: Asked) -> str | None:
         if not a.trigger_id:
             raise ServiceError("Slack didn't send what I need to open a form. Please try again.")
-        if open_form(a.c, a.trigger_id, settings.modal_for(a.c, a.team, which)):
+        if open_form(a.c, a.trigger_id, settings.modal_for(a.c, a.team, which), team=a.team):
             return None
         return SLACK_NO_FORM["en"]
     return open_modal
+
+
+def _form(a: Asked, build: Callable[[], dict]) -> str | None:
+    """Open a form a service builds (after the ack, once); its refusal is the reply."""
+    if not a.trigger_id:
+        raise ServiceError("Slack didn't send what I need to open a form. Please try again.")
+    return None if open_form(a.c, a.trigger_id, build(), team=a.team) else SLACK_NO_FORM["en"]
 
 
 HANDLERS: dict[str, Callable[[Asked], str | None]] = {
@@ -82,6 +89,13 @@ HANDLERS: dict[str, Callable[[Asked], str | None]] = {
     "privacy.comments": lambda a: settings.set_thresholds(a.c, a.team, comments=a.args["n"]),
     "privacy.receipts": lambda a: settings.set_receipts(a.c, a.team, a.args["on"]),
     "resources": _modal("resources"),
+    "summary.preview": lambda a: _form(a, lambda: staff_summary.form(a.c, a.team, a.user)),
+    "summary.channel": lambda a: staff_summary.set_channel(a.c, a.team, a.args["channel"]),
+    "modules.list": lambda a: settings.modules_text(a.c, a.team),
+    "modules.on": lambda a: settings.set_module(a.c, a.team, a.args["module"], True),
+    "modules.off": lambda a: settings.set_module(a.c, a.team, a.args["module"], False),
+    "organization.show": lambda a: settings.organization_text(a.c, a.team),
+    "organization.set": lambda a: settings.set_organization(a.c, a.team, a.args["name"]),
 }
 
 

@@ -12,7 +12,7 @@ import json
 import logging
 
 from bot.blocks.checkin import recorded_blocks, refusal_modal, thanks_modal
-from bot.i18n import t
+from bot.i18n import LANGS, t
 from bot.listeners._util import asker
 from bot.services import ballots
 from bot.services.errors import (
@@ -62,25 +62,31 @@ def _answers(view: dict) -> tuple[dict[str, int | None], str | None]:
     return answers, comment
 
 
+def _lang(c, team: str | None, user: str | None, meta: dict) -> str:
+    """The language the modal was opened in (Start check-in puts it in the
+    metadata, so a submit needn't look the person up); else the person's."""
+    if meta.get("l") in LANGS:
+        return meta["l"]
+    try:
+        return lang_of(c, team, user) if team and user else "en"
+    except DatabaseError:
+        return "en"  # the database is down; say so below, in English
+
+
 def checkin_submitted(ack, body, context, client):
     c, team, user = asker(context, body)
     view = body.get("view") or {}
     meta = _meta(view)
     ticket = meta.get("k") if isinstance(meta.get("k"), str) else None
-    try:
-        lang = lang_of(c, team, user) if team and user else "en"
-    except DatabaseError:
-        lang = "en"  # the database is down; say so below, in English
+    lang = _lang(c, team, user, meta)
     if not (team and user and ticket):
         ack(response_action="update", view=refusal_modal(lang, "not_invited"))
         return
     answers, comment = _answers(view)
     try:
-        # Read before sealing: a fault after the ballot is stored would
-        # otherwise ask the clinician to retry something already saved.
-        resources = ballots.support_resources(c, team, lang)
-        receipts = ballots.dm_receipts(c, team)
-        ballots.record_ballot(c, team, ticket, answers, comment)
+        # The thank-you's text is read in the ballot's own transaction, before
+        # it commits: a fault after the ballot is stored can't ask to retry.
+        thanks = ballots.record_ballot(c, team, ticket, answers, comment, lang)
     except InvalidBallot as e:
         ack(response_action="errors", errors={
             ("comment" if k == "comment" else f"q_{k}"): t(lang, v, max=1000)
@@ -95,8 +101,8 @@ def checkin_submitted(ack, body, context, client):
         log.error("database unavailable during a submit; the clinician was asked to retry")
         ack(response_action="errors", errors={"comment": t(lang, "modal.db_down")})
         return
-    ack(response_action="update", view=thanks_modal(lang, resources))
-    if receipts:
+    ack(response_action="update", view=thanks_modal(lang, thanks.resources))
+    if thanks.receipts:
         _mark_dm(client, lang, meta)
 
 

@@ -9,6 +9,9 @@
 - `SlackSender` (sender.py): the Slack side that calls the bot over signed HTTP (slash
   commands, clicks, submissions, events), timing each answer against Slack's 3 s ack
   deadline (`AckTooSlow`).
+- `FakeOrg` (org.py): several workspaces behind one Web API URL, each call routed by
+  its token (another workspace's token is `invalid_auth`), and Slack's side of an
+  OAuth install (authorize, `oauth.v2.access`, token rotation).
 - `RemoteFake` (remote.py): the same read-back and fault injection for a fake running in
   another process (`python -m bot.testing.fakeslack`).
 """
@@ -16,6 +19,7 @@
 from .api import SlackError
 from .blockkit import validate_view
 from .limits import RESPONSE_URL, UPLOAD
+from .org import FakeOrg
 from .remote import RemoteFake
 from .sender import Interactions, SlackSender
 from .server import FakeSlack
@@ -29,6 +33,7 @@ __all__ = [
     "UPLOAD",
     "AckRecord",
     "AckTooSlow",
+    "FakeOrg",
     "FakeSlack",
     "Interactions",
     "RemoteFake",

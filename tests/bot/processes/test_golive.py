@@ -136,7 +136,7 @@ def test_a_second_clock_stands_by_and_takes_over(tmp_path):
         for k in clocks:
             k.stop()
     with sqlite3.connect(tmp_path / "c.db") as c:
-        assert c.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
+        assert c.execute("SELECT version_num FROM alembic_version").fetchall() == [("0007",)]
 
 
 def test_demo_refuses_a_folder_it_did_not_write(tmp_path):

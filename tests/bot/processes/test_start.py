@@ -33,12 +33,12 @@ def test_serve_migrates_sqlite_says_where_and_reports_schema_on_healthz(tmp_path
         p.wait_up(base + "/healthz")
         assert p.wait_for(f"candor serving on :{port}", stream="out")
         assert f"database: SQLite at {db}" in p.wait_for("database:")
-        assert _version(db) == ["0004"]
+        assert _version(db) == ["0007"]
         assert get(base + "/healthz") == (200, {"ok": True, "database": "reachable",
-                                               "schema": "0004"})
+                                               "schema": "0007"})
         # Behind this candor's migrations, then never migrated: unhealthy, and why.
         with sqlite3.connect(db) as c:
-            c.execute("UPDATE alembic_version SET version_num = '0003'")
+            c.execute("UPDATE alembic_version SET version_num = '0006'")
         status, body = get(base + "/healthz")
         assert status == 503 and body["database"] == "behind"
         assert "1 migration(s) behind" in body["reason"] and "candor db upgrade" in body["reason"]

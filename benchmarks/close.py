@@ -1,0 +1,165 @@
+"""Closing a big round: open 20,000 sealed ballots in one shuffled transaction,
+then build and post the digest. Time and memory.
+
+    .venv/bin/python benchmarks/close.py [--ballots 20000] [--teams 20]
+                                         [--database-url postgresql://...]
+
+Seeds, in this process, a workspace with its default questions and one open
+round whose `--ballots` sealed ballots (5 answers each, 30% with a comment)
+are sealed exactly as a submit seals them and bulk-loaded with their spent
+tickets. Then a fresh child process (so its RSS is the close's own) runs
+`bot.services.ballots.close_round`, as the clock does: the box is opened in
+one transaction (every answer row written in shuffled order), then the
+digest is built and posted to the project's fake Slack (in this process).
+Prints the whole close, the opening alone, the digest, and the child's peak
+RSS. Goals (issue 12): close + digest <= 3 s and <= 300 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as cm  # noqa: E402
+
+GOAL_S = 3.0
+GOAL_MIB = 300.0
+DIGEST_CHANNEL = "CDIGEST001"
+OPENED = datetime(2026, 11, 2, 9, 0, 0)
+
+CHILD = """
+import json, resource, sys, time
+from bot.config import load_settings
+from bot.context import Candor
+from bot.services import ballots
+from storage.models import Response
+from sqlalchemy import func, select
+
+team, rid = sys.argv[1], int(sys.argv[2])
+c = Candor.build(load_settings())
+with c.db.session() as s:  # connect and load the models before measuring
+    s.scalar(select(func.count()).select_from(Response))
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+timed = {}
+box_close = c.box.close
+def close(*a, **kw):
+    t = time.perf_counter()
+    try:
+        return box_close(*a, **kw)
+    finally:
+        timed["open"] = time.perf_counter() - t
+c.box.close = close
+t = time.perf_counter()
+ballots.close_round(c, team, rid)
+total = time.perf_counter() - t
+with c.db.session() as s:
+    rows = s.scalar(select(func.count()).select_from(Response).where(Response.round_id == rid))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"total": total, "open": timed.get("open"), "rows": rows,
+                  "base_mib": base / 1024, "peak_mib": peak / 1024}))
+"""
+
+
+def seed(db_url: str, n: int, teams: int, rng: random.Random) -> tuple[str, int]:
+    """A workspace, one open round and n sealed ballots with their spent tickets."""
+    import hashlib
+    import secrets
+
+    from storage import workspaces
+    from storage.db import Database
+    from storage.keys import Keyring, pad, seal
+    from storage.models import Round, TeamCount
+
+    team_id = "TCLOSEBENCH"
+    db = Database(db_url)
+    with db.session() as s:
+        ws = workspaces.ensure(s, team_id)
+        ws.digest_channel = DIGEST_CHANNEL
+        qs = workspaces.questions(s, team_id)[:5]
+        rnd = Round(team_id=team_id, number=1, status="open", opened_at=OPENED,
+                    closes_at=OPENED + timedelta(days=3), question_keys=[q.key for q in qs],
+                    invited=int(n * 1.25), published=[])
+        s.add(rnd)
+        s.flush()
+        rid = rnd.id
+        sizes = [max(1, int(n * w)) for w in _weights(teams, rng)]
+        labels = [f"team-{i:02d}" for i in range(teams)]
+        for label, size in zip(labels, sizes, strict=True):
+            s.add(TeamCount(team_id=team_id, round_id=rid, team_label=label,
+                            invited=int(size * 1.25), ballots=0))
+    sealer = Keyring(cm.SECRET_KEY).sealer("ballot")
+    at = OPENED.timestamp() if OPENED.tzinfo else (OPENED - datetime(1970, 1, 1)).total_seconds()
+    who = rng.choices(labels, weights=sizes, k=n)
+    sealed, spent = [], []
+    for label in who:
+        ballot = {"t": label, "a": {q.key: rng.choice(list(q.scale.values)) for q in qs},
+                  "c": "Caseload has been heavy this week." if rng.random() < 0.3 else None}
+        body = json.dumps(ballot, separators=(",", ":")).encode()
+        sealed.append((secrets.token_hex(16), team_id, rid, seal(sealer, pad(body), at)))
+        spent.append((team_id, rid, hashlib.sha256(secrets.token_hex(16).encode()).hexdigest()))
+    cm.bulk_load(db, "sealed_ballots", ["id", "team_id", "round_id", "sealed"], sealed)
+    cm.bulk_load(db, "participation", ["team_id", "round_id", "token"], spent)
+    db.dispose()
+    return team_id, rid
+
+
+def _weights(k: int, rng: random.Random) -> list[float]:
+    raw = [rng.uniform(0.2, 2.0) for _ in range(k)]
+    return [r / sum(raw) for r in raw]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ballots", type=int, default=20000)
+    ap.add_argument("--teams", type=int, default=20)
+    ap.add_argument("--database-url", help="a PostgreSQL server URL (default: a SQLite file)")
+    ap.add_argument("--seed", type=int, default=5)
+    args = ap.parse_args(argv)
+
+    from bot.testing.fakeslack import FakeSlack
+
+    rng = random.Random(args.seed)
+    tmp = Path(tempfile.mkdtemp(prefix="candor-close-"))
+    fake = FakeSlack().start()
+    fake.add_channel(DIGEST_CHANNEL, "leaders", members=[fake.bot_user_id])
+    db_url, drop = cm.scratch_database(args.database_url, tmp, "close")
+    try:
+        env = cm.candor_env(fake.api_url, db_url)
+        cm.db_upgrade(env)
+        t = time.perf_counter()
+        team, rid = seed(db_url, args.ballots, args.teams, rng)
+        print(f"set-up: {args.ballots} sealed ballots in {args.teams} teams "
+              f"({time.perf_counter() - t:.1f}s, untimed)")
+        out = subprocess.run([cm.PY, "-c", CHILD, team, str(rid)], env=env, cwd=cm.ROOT,
+                             capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            print(out.stderr[-3000:])
+            raise RuntimeError("the close failed")
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        posted = len(fake.calls_to("chat.postMessage"))
+    finally:
+        fake.stop()
+        drop()
+    where = "PostgreSQL" if args.database_url else "SQLite"
+    digest = r["total"] - (r["open"] or 0)
+    print(f"\nclose of one round, {where}")
+    print(cm.table(["ballots", "answer rows", "close + digest s", "opening s", "digest s",
+                    "peak RSS MiB", "RSS before MiB", "digest posts"],
+                   [[args.ballots, r["rows"], f"{r['total']:.2f}", f"{r['open'] or 0:.2f}",
+                     f"{digest:.2f}", f"{r['peak_mib']:.0f}", f"{r['base_mib']:.0f}", posted]]))
+    ok = r["total"] <= GOAL_S and r["peak_mib"] <= GOAL_MIB
+    print(f"machine: {cm.load_note()}")
+    print(f"goals: close + digest <= {GOAL_S:g} s and <= {GOAL_MIB:g} MiB: {cm.verdict(ok)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
