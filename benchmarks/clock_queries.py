@@ -16,12 +16,11 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from _common import ROOT  # noqa: F401  (puts the checkout on sys.path)
-from sqlalchemy import create_engine, insert, text
+from _common import scratch_database  # also puts the checkout on sys.path
+from sqlalchemy import insert, text
 
 from bot.context import utcnow
 from storage import outbox, rounds
@@ -86,22 +85,6 @@ def _plan(url: str, db: Database) -> str:
         return " | ".join(str(r[-1]) for r in c.execute(text(explain + q)))
 
 
-def _database(base: str | None, tmp: str, n: int) -> tuple[str, callable]:
-    if not base:
-        return f"sqlite:///{Path(tmp) / f'clock-{n}.db'}", lambda: None
-    name = f"candor_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name, drop
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
@@ -110,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in a.sizes:
-            url, drop = _database(a.database_url, tmp, n)
+            url, drop = scratch_database(a.database_url, Path(tmp), f"clock{n}")
             try:
                 upgrade(url)
                 db = Database(url)

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT  # noqa: F401  (puts the checkout on sys.path)
+from _common import scratch_database  # also puts the checkout on sys.path
 
 from bot.processes.stack import LocalStack
 from bot.services import rounds
@@ -45,10 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=4000)
     p.add_argument("--channels", type=int, default=8)
-    p.add_argument("--database-url", default=None)
+    p.add_argument("--database-url", default=None, help="PostgreSQL server URL")
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        url = a.database_url or f"sqlite:///{Path(tmp) / 'open.db'}"
+        # A database of its own, never the server's `test` itself.
+        url, drop = scratch_database(a.database_url, Path(tmp), "open")
         upgrade(url)
         fake = _fake(a.n, a.channels)
         stack = LocalStack(url, fake).start()
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.stop()
             fake.stop()
+            drop()
     pages = math.ceil((a.n + 1) / 200)  # + the bot user
     floor = max(pages - 1, 1) * 3.0
     print(f"open a round for {rnd.invited} people ({a.channels} channels): {took:.1f} s; "

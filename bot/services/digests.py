@@ -309,12 +309,13 @@ def _post(c: Candor, channel: str, rnd: Round, blocks: list[dict], text: str) ->
         return "unsure"
 
 
-def _look_for(c: Candor, channel: str, rnd: Round) -> bool | None:
-    """Whether the post is in the channel; None if history can't be read now."""
+def _look_for(c: Candor, channel: str, rnd: Round, match=None) -> bool | None:
+    """Whether the round's post (or, with `match`, another message of it, such
+    as its chart) is in the channel; None if history can't be read now."""
+    match = match or (lambda m: history.metadata_is(m, POST_EVENT, "post", rnd.digest_post_id))
     try:
-        return history.find_message(
-            c.client_for(rnd.team_id, "reader"), channel, epoch(rnd.closed_at) - 600,
-            lambda m: history.metadata_is(m, POST_EVENT, "post", rnd.digest_post_id)) is not None
+        return history.find_message(c.client_for(rnd.team_id, "reader"), channel,
+                                    epoch(rnd.closed_at) - 600, match) is not None
     except (history.NotNow, SlackApiError, OSError):
         return None
 
@@ -333,7 +334,8 @@ def _chart(c: Candor, rnd: Round, channel: str, digest: Digest | None = None,
         return "done"
     tag = (rnd.digest_post_id or "")[:12]
     if not fresh:
-        seen = _chart_seen(c, channel, rnd, tag)
+        seen = _look_for(c, channel, rnd, lambda m: any(
+            tag in (f.get("name") or "") for f in m.get("files") or []))
         if seen is None:
             return "retry"
         if seen:
@@ -352,15 +354,6 @@ def _chart(c: Candor, rnd: Round, channel: str, digest: Digest | None = None,
         return "retry"
     _chart_done(c, rnd)
     return "posted"
-
-
-def _chart_seen(c: Candor, channel: str, rnd: Round, tag: str) -> bool | None:
-    try:
-        return history.find_message(
-            c.client_for(rnd.team_id, "reader"), channel, epoch(rnd.closed_at) - 600,
-            lambda m: any(tag in (f.get("name") or "") for f in m.get("files") or [])) is not None
-    except (history.NotNow, SlackApiError, OSError):
-        return None
 
 
 def _chart_done(c: Candor, rnd: Round) -> None:
