@@ -10,11 +10,16 @@ import time
 
 import pytest
 
+from storage import migrate
 from tests.bot.processes.helpers import SECRET, Started, free_port, get, one_line_error, post, run
 
 SIGNING = "s" * 32
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": SIGNING, "CANDOR_SECRET_KEY": SECRET,
          "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+
+
+HEAD = migrate.heads()[0]
+BEHIND = migrate._script().get_revision(HEAD).down_revision  # one migration behind
 
 
 def _version(path) -> list[str]:
@@ -33,12 +38,12 @@ def test_serve_migrates_sqlite_says_where_and_reports_schema_on_healthz(tmp_path
         p.wait_up(base + "/healthz")
         assert p.wait_for(f"candor serving on :{port}", stream="out")
         assert f"database: SQLite at {db}" in p.wait_for("database:")
-        assert _version(db) == ["0007"]
+        assert _version(db) == [HEAD]
         assert get(base + "/healthz") == (200, {"ok": True, "database": "reachable",
-                                               "schema": "0007"})
+                                               "schema": HEAD})
         # Behind this candor's migrations, then never migrated: unhealthy, and why.
         with sqlite3.connect(db) as c:
-            c.execute("UPDATE alembic_version SET version_num = '0006'")
+            c.execute("UPDATE alembic_version SET version_num = ?", (BEHIND,))
         status, body = get(base + "/healthz")
         assert status == 503 and body["database"] == "behind"
         assert "1 migration(s) behind" in body["reason"] and "candor db upgrade" in body["reason"]
