@@ -1,7 +1,8 @@
 """Tidy CSV export of digest results for analysts. Pure (writes only to the
 file object given).
 
-One row per round x team x measure, produced *from* ``Digest`` objects, so it
+One row per round x team x measure (and role, tenure and retention group x
+measure, their "team" column reading "Role: ...", "Tenure: ..."), produced *from* ``Digest`` objects, so it
 carries exactly what the digest shows (the same suppression, complement
 protection and banding) and never raw answers, at no more precision than the
 digest: whole percents, rounded half up like the digest (``pct``). ``mean``
@@ -30,6 +31,7 @@ from analytics.digest import (
     build_digest,
     measure_name,
 )
+from analytics.digest.segment_views import SegmentRow
 
 COLUMNS = (
     "round", "opened_on", "closes_on", "team", "respondents", "invited",
@@ -39,6 +41,8 @@ COLUMNS = (
 STATUSES = (SHOWN, BANDED, WITHHELD)
 NUMERIC = ("respondents", "invited", "n", "rate", "ci_low", "ci_high", "mean",
            "band_low", "band_high")
+
+SEGMENT_KINDS = {"role": "Role", "tenure": "Tenure", "retention": "Retention"}
 
 _ASCII = str.maketrans({"–": "-", "—": "-", "−": "-", "‘": "'", "’": "'", "…": "..."})
 
@@ -97,6 +101,21 @@ def _rows_for(d: Digest) -> Iterable[dict[str, object]]:
         hidden = {**base, "team": ascii_text(h.team), "invited": "", "respondents": ""}
         for m in d.metrics:
             yield {**hidden, **_measure_cells(d, m, None, h.text)}
+    yield from _segment_rows(d, base)
+
+
+def _segment_rows(d: Digest, base: dict) -> Iterable[dict[str, object]]:
+    """The role, tenure and retention views, under the same rules as the
+    digest shows them: the "team" column names the group ("Role: ...")."""
+    for v in d.segments.views:
+        kind = SEGMENT_KINDS[v.dim]
+        measures = [m for m in d.metrics if m.key in v.questions]
+        for r in v.rows:
+            row = {**base, "team": ascii_text(f"{kind}: {r.label}"), "invited": "",
+                   "respondents": _or_blank(r.respondents)}
+            for m in measures:
+                c = r.cell(m.key) if r.respondents is not None else None
+                yield {**row, **_measure_cells(d, m, c, _cell_note(c, r.reason or "withheld"))}
 
 
 def export_rows(digests: Digest | Iterable[Digest]) -> list[dict]:
@@ -123,15 +142,18 @@ def history_digests(
     thresholds: Thresholds = Thresholds(),
     published_by_round: Mapping[int, Iterable[str]] | None = None,
     comments: Mapping[int, Sequence[CommentInfo]] | None = None,
+    segments: tuple[Iterable[SegmentRow], Mapping[str, str] | None] | None = None,
 ) -> list[Digest]:
     """One digest per round (``rounds`` newest first), each with its own history,
     for exporting several rounds at once with the digest's own suppression."""
     counts = list(counts)
+    seg_rows, labels = (list(segments[0]), segments[1]) if segments else ([], None)
     published_by_round = published_by_round or {}
     out = []
     for i, rnd in enumerate(rounds):
         out.append(build_digest(
             rnd, list(rounds[i + 1:]), counts, comments or {}, questions, thresholds,
             published=frozenset(published_by_round.get(rnd.round_id, ())), rng=0,
+            segment_counts=seg_rows, role_labels=labels,
         ))
     return out

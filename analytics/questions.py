@@ -44,6 +44,7 @@ SHORT_LABELS = {
     "workload": "Caseload is manageable",
     "caseload_acuity": "Client acuity is manageable",
     "documentation_time": "Enough time for documentation",
+    "enps": "Would recommend as a workplace",
     "cbi_work": "Work-related burnout (CBI)",
     "cbi_client": "Client-related burnout (CBI)",
 }

@@ -16,7 +16,9 @@ round, with the rounds before it as history.
   the share of clinics whose round-4 or round-5 digest flags burnout as
   having risen. Goal: at least 80% at 40 people.
 
-Each figure comes with its 95% Wilson interval over the trials.
+Each figure comes with its 95% Wilson interval over the trials, and the
+share of each test the digests used. The test's own false-alarm rate is also
+computed exactly, without simulation, in tests/analytics/test_stats_size.py.
 """
 
 from __future__ import annotations
@@ -93,17 +95,21 @@ def run(size: int, trials: int, seed: int) -> dict:
 
     rng = random.Random(seed * 1000 + size)
     alarms = digests = caught = 0
+    tests: Counter = Counter()
     t0 = time.perf_counter()
     for _ in range(trials):
         for d in simulate(size, 0.0, rng)[1:]:
             digests += 1
             alarms += any(m.flagged for m in d.metrics)
+            tests.update(m.change.test for m in d.metrics if m.change is not None)
         rising = simulate(size, RISE, rng)[RISE_FROM - 1:RISE_FROM + 1]
         caught += any(m.key == "burnout" and m.flagged and m.change.direction > 0
                       for d in rising for m in d.metrics)
     return {"size": size, "false": alarms / digests, "false_ci": wilson(alarms, digests),
             "digests": digests, "power": caught / trials, "power_ci": wilson(caught, trials),
-            "trials": trials, "secs": time.perf_counter() - t0}
+            "trials": trials, "secs": time.perf_counter() - t0,
+            "tests": ", ".join(f"{t} {100 * c / sum(tests.values()):.0f}%"
+                               for t, c in tests.most_common())}
 
 
 def _fmt(x: float, ci: tuple[float, float]) -> str:
@@ -123,9 +129,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{cm.load_note()}")
     results = [run(n, trials, args.seed) for n in sizes]
     print(cm.table(
-        ["people", "false alarms (share of digests)", "power (rise flagged by round 5)", "secs"],
+        ["people", "false alarms (share of digests)", "power (rise flagged by round 5)", "secs",
+         "tests used (no-change clinics)"],
         [[r["size"], _fmt(r["false"], r["false_ci"]), _fmt(r["power"], r["power_ci"]),
-          f"{r['secs']:.1f}"] for r in results]))
+          f"{r['secs']:.1f}", r["tests"]] for r in results]))
     at40 = next((r for r in results if r["size"] == 40), None)
     worst = max(r["false"] for r in results)
     print(f"goals: false alarms <= {GOAL_FALSE:.0%} at every size "

@@ -18,8 +18,8 @@ After the timed runs the round is closed (`/candor close now`) and the
 ballots opened at close are counted: accepted (a thanks) must equal stored,
 and every doubled ticket must be stored exactly once.
 
-A bare slack-bolt app (every listener only ack()s; waitress, 8 threads, as
-many processes) then gets the same payloads, re-signed, at the same C: the
+A bare slack-bolt app (every listener only ack()s; the same server and
+threads, as many processes) then gets the same payloads, re-signed, at the same C: the
 floor for bolt + waitress + HTTP in this run. Prints submits/s, p50/p99 ack,
 server CPU per submit and the ratio to bare bolt. Goals (issue 12): >= 50% of
 bare bolt's rate, p99 < 1 s at 200 concurrent, accepted == stored, 0 lost.
@@ -30,8 +30,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
+import signal
 import sys
 import tempfile
 import threading
@@ -42,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as cm  # noqa: E402
 import ack  # noqa: E402
+from _servers import cpu_seconds, profiling, server_argv, start_serves  # noqa: E402
 
 GOAL_SHARE = 0.5  # of bare bolt's submits/s
 GOAL_P99_S = 1.0  # at 200 concurrent
@@ -81,32 +82,6 @@ class Run:
 
 
 # -- processes -------------------------------------------------------------------------
-
-def cpu_seconds(procs) -> float:
-    """utime + stime of our own processes, from /proc (Linux)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in procs:
-        try:
-            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / tick
-
-
-def start_serves(env: dict, n: int, tmp: Path, tag: str, cmd=None) -> tuple[list, list[int]]:
-    procs, ports = [], []
-    for i in range(n):
-        port = cm.free_port()
-        argv = (cmd(port) if cmd else [*cm.candor_exe(), "serve", "--port", str(port)])
-        procs.append(cm.spawn(argv, env, log=tmp / f"{tag}-{i}.log"))
-        ports.append(port)
-    for p, port in zip(procs, ports, strict=True):
-        (cm.wait_http(f"http://127.0.0.1:{port}/healthz", 60, p) if cmd is None
-         else cm.wait_port(port, 30, p))
-    return procs, ports
-
 
 # -- payloads --------------------------------------------------------------------------
 
@@ -162,10 +137,12 @@ def outcome(status: int, body: bytes) -> str:
         return "errors"
     if j.get("response_action") != "update":
         return "acked"  # bare bolt: an empty ack
-    return "thanks" if '"divider"' in json.dumps(j) else "refused"
+    # Read the bytes, not a re-serialisation: the client shares the cores.
+    return "thanks" if b'"divider"' in body else "refused"
 
 
-def closed_loop(ports: list[int], subs: list[Submit], c: int, procs, server: str) -> Run:
+def closed_loop(ports: list[int], subs: list[Submit], c: int, procs, server: str,
+                profile: str | None = None) -> Run:
     from bot.testing.fakeslack import sign
 
     run = Run(server, c)
@@ -207,12 +184,16 @@ def closed_loop(ports: list[int], subs: list[Submit], c: int, procs, server: str
             conn.close()
 
     threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(c)]
+    spies = profiling(procs, profile, f"{server.replace(' ', '')}-c{c}")
+    time.sleep(0.5 if spies else 0)  # py-spy attaching
     cpu0, t0 = cpu_seconds(procs), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     run.wall, run.cpu = time.perf_counter() - t0, cpu_seconds(procs) - cpu0
+    for spy in spies:
+        cm.stop(spy, signal.SIGINT, 30)
     run.n = len(subs)
     return run
 
@@ -271,7 +252,8 @@ def configuration(args, web: int, tmp: Path, rng: random.Random) -> dict:
     clock = None
     try:
         cm.db_upgrade(env)
-        serves, ports = start_serves(env, web, tmp, f"serve{web}")
+        serves, ports = start_serves(env, web, tmp, f"serve{web}",
+                                     lambda port: server_argv(args, port), health=True)
         procs += serves
         url = f"http://127.0.0.1:{ports[0]}/slack/events"
         ack.setup_round(fake, url, env, users)
@@ -282,7 +264,7 @@ def configuration(args, web: int, tmp: Path, rng: random.Random) -> dict:
         time.sleep(args.settle)
         runs = []
         for c, load in zip(args.concurrency, loads, strict=True):
-            runs.append(closed_loop(ports, load, c, serves, f"candor x{web}"))
+            runs.append(closed_loop(ports, load, c, serves, f"candor x{web}", args.profile))
             time.sleep(args.settle)
         rid = round_state(db_url)[0]
         sealed, _ = stored_ballots(db_url, rid)
@@ -292,13 +274,13 @@ def configuration(args, web: int, tmp: Path, rng: random.Random) -> dict:
             cm.stop(p)
         cm.stop(clock)
 
-        def bare_cmd(port: int) -> list[str]:
-            return [cm.PY, str(Path(ack.__file__).resolve()), "--serve-bare", str(port),
-                    "--api-url", fake.api_url]
-
-        bares, bports = start_serves(env, web, tmp, f"bare{web}", bare_cmd)
+        bares, bports = start_serves(env, web, tmp, f"bare{web}",
+                                     lambda port: server_argv(args, port, fake.api_url),
+                                     health=False)
         procs += bares
-        bare_runs = [closed_loop(bports, load, c, bares, f"bare bolt x{web}")
+        for c, load in zip(args.concurrency, loads, strict=True):  # warm-up, untimed
+            closed_loop(bports, load[:2 * c], c, bares, "warm-up")
+        bare_runs = [closed_loop(bports, load, c, bares, f"bare bolt x{web}", args.profile)
                      for c, load in zip(args.concurrency, loads, strict=True)]
     finally:
         for p in procs:
@@ -312,7 +294,8 @@ def configuration(args, web: int, tmp: Path, rng: random.Random) -> dict:
 def report(args, results: list[dict]) -> bool:
     where = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nsubmits, closed loop, {args.people} clinicians, {where} "
-          f"(waitress 8 threads per web process; candor clock running beside)")
+          f"({args.server}, {args.threads} threads per web process, the same for bare bolt; "
+          "candor clock running beside)")
     hdr = ["server", "C", "n", "submits/s", "p50 ms", "p99 ms", "max ms", "CPU ms/submit",
            "bare/candor", "answers"]
     ok = True
@@ -350,6 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite files)")
     ap.add_argument("--settle", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--server", choices=["waitress", "gunicorn"], default="waitress",
+                    help="waitress is `candor serve` itself; gunicorn (gthread, 1 worker per "
+                         "process) needs `pip install gunicorn`: not a candor dependency")
+    ap.add_argument("--threads", type=int, default=8, help="per web process (8)")
+    ap.add_argument("--profile", metavar="OUT",
+                    help="py-spy the servers during timed runs (OUT-<server>-c<C>-<i>.txt)")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="candor-submits-"))

@@ -81,6 +81,12 @@ GROUPS: tuple[Group, ...] = (
           "`/candor modules` or `/candor modules on|off &lt;module&gt;` (e.g. "
           "`/candor modules on cbi_work`)",
           slow=frozenset({"modules.list", "modules.on", "modules.off"})),
+    Group("segments", ("`/candor segments` — the optional role and tenure questions; "
+                       "`/candor segments role|tenure on|off`, "
+                       "`/candor segments label &lt;role&gt; &lt;text&gt;|default`",),
+          "`/candor segments`, `/candor segments role|tenure on|off` or `/candor segments "
+          "label &lt;role&gt; &lt;text&gt;|default` (roles: licensed, associate, case_manager, "
+          "peer, other)"),
     Group("organization", ("`/candor organization` — the organisation's name in questions; "
                            "`/candor organization &lt;name&gt;`",),
           "`/candor organization` or `/candor organization &lt;name&gt;` (2–80 characters)",
@@ -254,6 +260,16 @@ def _modules(rest: list[str], low: list[str]) -> Command:
     raise usage_error("modules")
 
 
+def _segments(rest: list[str], low: list[str]) -> Command:
+    if not rest:
+        return Command("segments.show")
+    if low[0] in ("role", "tenure") and len(rest) == 2 and low[1] in ("on", "off"):
+        return Command("segments.ask", {"dim": low[0], "on": low[1] == "on"})
+    if low[0] == "label" and len(rest) >= 3:
+        return Command("segments.label", {"role": low[1], "text": " ".join(rest[2:])})
+    raise usage_error("segments")
+
+
 def _organization(rest: list[str], low: list[str]) -> Command:
     if not rest:
         return Command("organization.show")
@@ -276,7 +292,7 @@ PARSERS: dict[str, Callable[[list[str], list[str]], Command]] = {
     "resources": _bare("resources"), "audience": _audience, "digest": _digest,
     "send": _now("send"), "close": _now("close"), "schedule": _schedule,
     "questions": _questions, "privacy": _privacy, "summary": _summary, "modules": _modules,
-    "organization": _organization,
+    "organization": _organization, "segments": _segments,
 }
 
 

@@ -76,7 +76,7 @@ class Candor:
         keyring = Keyring(secret, retired)
         db = db or Database(settings.database_url)
         if settings.oauth:
-            installs = Installs(settings, db)
+            installs = Installs(settings, db, keyring)
             # Without a token: what bolt copies for each request's own client.
             bare = make_client(settings)
             bare.token = None

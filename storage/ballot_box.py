@@ -23,8 +23,10 @@ import logging
 import random
 import secrets
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import islice
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import String, bindparam, delete, exists, func, insert, select
@@ -32,8 +34,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from analytics.segments import ROLES, TENURES, clean_role, clean_tenure, coarsen
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
-from storage.keys import Keyring, pad, seal, unseal
+from storage.keys import PAD_BLOCK, Keyring, pad, seal, unseal
 from storage.models import (
     Comment,
     Participation,
@@ -46,14 +49,20 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-# Teams too small to store under their own name share this label. Slack
-# channel names can't contain spaces or parentheses, so it never collides.
+# Teams too small to store under their own name share this label (no Slack channel
+# name has spaces or parentheses, so it never collides).
 MERGED_LABEL = "(other teams)"
-# A comment's JSON may take this many bytes, so every ballot fits one padding
-# block (storage.keys.PAD_BLOCK) with room for the answers and team label.
+# A comment's JSON bytes at most; seal_ballot checks the whole ballot fits a block.
 MAX_COMMENT_BYTES = 4000
 # Rows per bulk write, and sealed ballots per fetch, when a round is opened.
 CHUNK = 2000
+
+
+_WIDE_ANSWER, _WIDE_ROLE, _WIDE_TENURE = -1000, max(ROLES, key=len), max(TENURES, key=len)
+
+
+class BallotTooLarge(ValueError):
+    """The comment leaves no room for the rest of the ballot in one block."""
 
 
 def comment_fits(comment: str) -> bool:
@@ -61,11 +70,11 @@ def comment_fits(comment: str) -> bool:
 
 
 class RoundClosed(Exception):
-    pass
+    """The round closed before this ballot was deposited."""
 
 
 class AlreadyAnswered(Exception):
-    pass
+    """This ticket was spent already."""
 
 
 class BadTicket(Exception):
@@ -90,6 +99,9 @@ class Ballot:
     team_label: str
     answers: dict[str, int]
     comment: str | None  # already scrubbed
+    # Voluntary role and tenure keys (analytics.segments), coarsened at close.
+    role: str | None = None
+    tenure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +191,6 @@ class BallotBox:
         self._comments = keyring.sealer("comment")
         self._tickets = keyring.ticket_sealer()
 
-    # -- tickets -------------------------------------------------------------
     def issue_ticket(self, rnd: Round, team_label: str) -> str:
         """A fresh ticket for one invitation. Its Fernet timestamp is the round's
         start, so it says nothing about when it was sent."""
@@ -201,12 +212,18 @@ class BallotBox:
     def responses_so_far(self, s: Session, round_id: int) -> int:
         return s.scalar(select(func.count()).where(Participation.round_id == round_id)) or 0
 
-    # -- casting -------------------------------------------------------------
     def seal_ballot(self, ballot: Ballot, opened_at) -> str:
-        """The padded, encrypted ballot, its Fernet timestamp pinned to the
-        round's start. Done before the transaction, so no lock waits on it."""
-        payload = pad(_json({"t": ballot.team_label, "a": ballot.answers, "c": ballot.comment}))
-        return seal(self._ballots, payload, _epoch(opened_at))
+        """The encrypted ballot, padded to one PAD_BLOCK whatever its answers
+        (so the widest ballot with this comment must fit, or BallotTooLarge),
+        its Fernet timestamp pinned to the round's start. Done before the
+        transaction, so no lock waits on it."""
+        body = {"t": ballot.team_label, "a": ballot.answers, "c": ballot.comment,
+                "r": ballot.role, "y": ballot.tenure}
+        widest = {**body, "a": dict.fromkeys(ballot.answers, _WIDE_ANSWER), "r": _WIDE_ROLE,
+                  "y": _WIDE_TENURE}
+        if len(_json(widest)) > PAD_BLOCK or any(len(str(v)) > 5 for v in ballot.answers.values()):
+            raise BallotTooLarge("the ballot would not fit one block")
+        return seal(self._ballots, pad(_json(body)), _epoch(opened_at))
 
     def deposit(self, conn: Connection, ticket: Ticket, team_id: str, sealed: str) -> None:
         """Spend the ticket and store its sealed ballot: two INSERTs in the
@@ -231,7 +248,6 @@ class BallotBox:
         self.deposit(s.connection(), ticket, rnd.team_id,
                      self.seal_ballot(ballot, rnd.opened_at))
 
-    # -- closing -------------------------------------------------------------
     def close(self, s: Session, rnd: Round, k: int | None = None) -> Opened:
         """Open every sealed ballot of the round in one transaction, write the
         answers in random order with no group under k, and destroy the sealed
@@ -246,7 +262,10 @@ class BallotBox:
             s.flush()
             return Opened(0, destroyed=bool(n))
         label = merge_small_teams(Counter(b["t"] for b in ballots), k)
-        self._write_answers(conn, rnd, ballots, label)
+        combos = [(label[b["t"]], clean_role(b.get("r")), clean_tenure(b.get("y")))
+                  for b in ballots]
+        stored = coarsen(Counter(combos), k)  # no team x role x tenure under k at rest
+        self._write_answers(conn, rnd, ballots, label, [stored[c] for c in combos])
         self._write_team_counts(s, rnd, Counter(label[b["t"]] for b in ballots), label)
         s.flush()
         log.info("ballot box opened", extra={"round_id": rnd.id})
@@ -263,12 +282,13 @@ class BallotBox:
             return [json.loads(unseal(self._ballots, sealed)) for (sealed,) in rows]
 
     def _write_answers(self, conn: Connection, rnd: Round, ballots: list[dict],
-                       label: dict[str, str]) -> None:
+                       label: dict[str, str], combos: list[tuple]) -> None:
         """Plain executemany in chunks (20,000 ballots are 100,000 rows: no
         ORM objects, no per-row parameter processing)."""
         team, rid = rnd.team_id, rnd.id
-        answers = [(_rid(), team, rid, label[b["t"]], key, int(value))
-                   for b in ballots for key, value in b["a"].items()]
+        answers = [(_rid(), team, rid, combo[0], key, int(value), combo[1], combo[2])
+                   for b, combo in zip(ballots, combos, strict=True)
+                   for key, value in b["a"].items()]
         comments = [b["c"] for b in ballots if b.get("c")]
         self.rng.shuffle(answers)
         self.rng.shuffle(comments)
@@ -278,10 +298,14 @@ class BallotBox:
         # WITHOUT ROWID tables in key order anyway).
         answers.sort()
         at = _epoch(rnd.opened_at)
-        sealed = sorted((_rid(), team, rid, seal(self._comments, pad(_json({"c": c})), at))
-                        for c in comments)
+        # Random keys, sorted, given to the shuffled comments: the same random
+        # key order as sorting sealed rows by key, but each comment is sealed
+        # as it is written (6,000 sealed comments are ~40 MB held at once).
+        sealed = ((cid, team, rid, seal(self._comments, pad(_json({"c": c})), at))
+                  for cid, c in zip(sorted(_rid() for _ in comments), comments, strict=True))
         _insert_many(conn, Response.__table__, ["id", "team_id", "round_id", "team_label",
-                                                "question_key", "value"], answers)
+                                                "question_key", "value", "role", "tenure"],
+                     answers)
         _insert_many(conn, Comment.__table__, ["id", "team_id", "round_id", "sealed"], sealed)
 
     def _write_team_counts(self, s: Session, rnd: Round, ballots: Counter,
@@ -310,15 +334,19 @@ class BallotBox:
                 tc.changed = changed.get(team)
 
     def read_comments(self, s: Session, round_id: int) -> list[str]:
-        out = [_comment_text(unseal(self._comments, c))
-               for c in s.scalars(select(Comment.sealed).where(Comment.round_id == round_id))]
+        # Streamed like _open_all: the sealed comments (padded to PAD_BLOCK)
+        # are never all held at once, only their short texts.
+        with s.connection().execute(select(Comment.sealed).where(Comment.round_id == round_id)
+                                    .execution_options(yield_per=CHUNK)) as rows:
+            out = [_comment_text(unseal(self._comments, c)) for (c,) in rows]
         self.rng.shuffle(out)
         return out
 
 
-def _insert_many(conn: Connection, table, cols: list[str], rows: list[tuple]) -> None:
+def _insert_many(conn: Connection, table, cols: list[str], rows: Iterable[tuple]) -> None:
     """COPY on PostgreSQL; elsewhere the driver's own executemany, CHUNK rows
-    at a time. Either way in the caller's transaction."""
+    at a time. Either way in the caller's transaction. `rows` may be a
+    generator: it is consumed once, in order."""
     if conn.dialect.name == "postgresql":
         with conn.connection.driver_connection.cursor() as cur, cur.copy(
                 f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
@@ -328,8 +356,9 @@ def _insert_many(conn: Connection, table, cols: list[str], rows: list[tuple]) ->
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
            f"VALUES ({', '.join([mark] * len(cols))})")
-    for i in range(0, len(rows), CHUNK):
-        conn.exec_driver_sql(sql, rows[i:i + CHUNK])
+    it = iter(rows)
+    while chunk := list(islice(it, CHUNK)):
+        conn.exec_driver_sql(sql, chunk)
 
 
 def _comment_text(plain: bytes) -> str:
@@ -349,7 +378,8 @@ def value_counts(s: Session, team_id: str, round_ids: list[int]) -> list[tuple]:
     figure is computed from, aggregated in SQL rather than in Python."""
     if not round_ids:
         return []
-    return [tuple(r) for r in s.execute(
+    # On the session's connection (Core): plain rows, no ORM row processing.
+    return [tuple(r) for r in s.connection().execute(
         select(Response.round_id, Response.team_label, Response.question_key, Response.value,
                func.count())
         .where(Response.team_id == team_id, Response.round_id.in_(round_ids))
@@ -357,8 +387,13 @@ def value_counts(s: Session, team_id: str, round_ids: list[int]) -> list[tuple]:
     )]
 
 
-def team_counts(s: Session, round_ids: list[int]) -> dict[int, list[TeamCount]]:
+def team_counts(s: Session, round_ids: list[int]) -> dict[int, list]:
+    """round id -> rows with TeamCount's attributes (team_label, invited,
+    ballots, changed, round_id), read-only: plain rows, no ORM objects."""
     out: dict[int, list] = {}
-    for tc in s.scalars(select(TeamCount).where(TeamCount.round_id.in_(round_ids))):
+    t = TeamCount.__table__
+    for tc in s.connection().execute(
+            select(t.c.round_id, t.c.team_label, t.c.invited, t.c.ballots, t.c.changed)
+            .where(t.c.round_id.in_(round_ids))):
         out.setdefault(tc.round_id, []).append(tc)
     return out

@@ -8,7 +8,6 @@ the clock and the operator commands can afford to wait.
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.writers import GroupCommit, Writers
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ WORKER = Limits(connect_timeout=5, statement_timeout_ms=None, wait_budget=None, 
                 pool_timeout=30, busy_timeout_ms=30000)
 
 
+# Connections kept open: as many as the web process's listener threads
+# (bot.app), so a busy minute doesn't close and reopen the pool's overflow
+# connections at every checkin (a PostgreSQL connect costs milliseconds).
+# Opened only as needed.
+POOL_SIZE, POOL_OVERFLOW = 16, 8
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL (absolute), or None (in memory, or not SQLite)."""
     u = make_url(url)
@@ -68,8 +76,11 @@ def describe(url: str) -> str:
 
 def _sqlite_engine(url: str, limits: Limits) -> Engine:
     busy, on_disk = limits.busy_timeout_ms, sqlite_path(url) is not None
+    # No pre-ping: a file has no server that could have dropped the
+    # connection, and the ping was a statement on every checkout.
+    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW} if on_disk else {}
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy / 1000},
-                           pool_pre_ping=True)
+                           **pool)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _):
@@ -124,7 +135,8 @@ def _postgres_engine(url: str, limits: Limits) -> Engine:
         options = str(u.query.get("options", ""))
         if "statement_timeout" not in options:
             args["options"] = f"{options} -c statement_timeout={limits.statement_timeout_ms}".strip()
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+    engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                           max_overflow=POOL_OVERFLOW,
                            pool_timeout=limits.pool_timeout, connect_args=args)
     bounded = _bounded_connection_class() if limits.wait_budget is not None else None
     if bounded is None:
@@ -162,7 +174,10 @@ class Database:
         self.limits = limits
         self.engine = make_engine(url, limits)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = nullcontext() if self.is_postgres else threading.Lock()
+        self._writer = (nullcontext() if self.is_postgres
+                        else Writers(sqlite_path(url), limits.busy_timeout_ms / 1000))
+        self._group = (None if self.is_postgres
+                       else GroupCommit(lambda: self.engine.connect(), self.one_writer))
 
     @property
     def is_postgres(self) -> bool:
@@ -192,10 +207,25 @@ class Database:
     def one_writer(self):
         """SQLite commits one writer at a time, and a writer that finds the
         file locked sleeps in SQLite's busy handler (1, 2, 5 … 100 ms) however
-        soon the lock frees. Within a process, writers queue on a lock
-        instead, each taking over the moment the last commits. Hold it from
-        the first write to the commit. PostgreSQL: no lock."""
+        soon the lock frees. Writers queue on a lock instead (within the
+        process and, on a file, across processes: see `storage.writers`), each
+        taking over the moment the last commits. Hold it from the first
+        write to the commit. PostgreSQL: no lock."""
         return self._writer
+
+    def commit_write(self, conn: Connection, write):
+        """Run `write(connection)` and commit it; returns what it returned.
+        `conn` is the caller's transaction, so far only read from.
+        PostgreSQL: in `conn`'s transaction (writers run side by side).
+        SQLite: `conn`'s read ends, and the write joins a group commit (see
+        `storage.writers.GroupCommit`). Either way, returns only once the
+        write is durable; an error means it is not stored."""
+        if self._group is None:
+            out = write(conn)
+            conn.commit()
+            return out
+        conn.rollback()
+        return self._group.run(write)
 
     def ping(self) -> bool:
         try:
@@ -251,3 +281,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._writer, Writers):
+            self._writer.close()

@@ -8,11 +8,19 @@ bot/slackapi/installs.py, since storage knows nothing of Slack). What is here
 is their shape, column for column as slack_sdk 3.x builds it (a test checks
 that they match), so migration 0007 creates exactly what the stores expect,
 and candor's own statements about installs.
+
+Tokens are sealed at rest (migration 0009): every bot, user and refresh
+token is stored as "sealed:" + a Fernet token under a key derived from
+CANDOR_SECRET_KEY (`seal_token`/`open_token`, used by the installation store
+in bot/slackapi/installs.py), so a copy of the database or a backup alone
+gives nobody a way into the workspaces. A sealed token is longer than the
+200 characters slack_sdk allows for one, so those columns are wider here.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from cryptography.fernet import MultiFernet
 from sqlalchemy import (
     Boolean,
     Column,
@@ -36,6 +44,25 @@ OAUTH_STATES = "slack_oauth_states"
 # Not candor's models (Base.metadata): these belong to the stores.
 metadata = MetaData()
 
+SEALED = "sealed:"
+TOKEN_LENGTH = 1000  # a sealed rotating token is ~350 characters; slack_sdk allows 200
+TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+TOKEN_PURPOSE = "slack-token"  # Keyring.sealer(TOKEN_PURPOSE)
+
+
+def seal_token(sealer: MultiFernet, value: str | None) -> str | None:
+    """A token as stored: sealed (a sealed one is left as it is)."""
+    if not value or value.startswith(SEALED):
+        return value
+    return SEALED + sealer.encrypt(value.encode()).decode("ascii")
+
+
+def open_token(sealer: MultiFernet, value: str | None) -> str | None:
+    """A stored token as Slack issued it."""
+    if not value or not value.startswith(SEALED):
+        return value
+    return sealer.decrypt(value[len(SEALED):].encode("ascii")).decode()
+
 
 def _token_columns() -> list[Column]:
     return [
@@ -53,16 +80,16 @@ installations = Table(
     Column("enterprise_url", String(200)),
     Column("team_id", String(32)),
     Column("team_name", String(200)),
-    Column("bot_token", String(200)),
+    Column("bot_token", String(TOKEN_LENGTH)),
     Column("bot_id", String(32)),
     Column("bot_user_id", String(32)),
     Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
+    Column("bot_refresh_token", String(TOKEN_LENGTH)),
     Column("bot_token_expires_at", DateTime),
     Column("user_id", String(32), nullable=False),
-    Column("user_token", String(200)),
+    Column("user_token", String(TOKEN_LENGTH)),
     Column("user_scopes", String(1000)),
-    Column("user_refresh_token", String(200)),
+    Column("user_refresh_token", String(TOKEN_LENGTH)),
     Column("user_token_expires_at", DateTime),
     Column("incoming_webhook_url", String(200)),
     Column("incoming_webhook_channel", String(200)),
@@ -80,11 +107,11 @@ bots = Table(
     *_token_columns(),
     Column("team_id", String(32)),
     Column("team_name", String(200)),
-    Column("bot_token", String(200)),
+    Column("bot_token", String(TOKEN_LENGTH)),
     Column("bot_id", String(32)),
     Column("bot_user_id", String(32)),
     Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
+    Column("bot_refresh_token", String(TOKEN_LENGTH)),
     Column("bot_token_expires_at", DateTime),
     Column("is_enterprise_install", Boolean, default=False, nullable=False),
     Column("installed_at", DateTime, nullable=False, default=sa.func.now()),
@@ -129,6 +156,35 @@ def uninstalled(s: Session, team_id: str | None, enterprise_id: str | None = Non
                                      Delivery.status.in_(("pending", "sending")))
               .values(status="failed", last_error="uninstalled"))
     return teams
+
+
+def reseal(conn, sealer: MultiFernet, *, opener: MultiFernet | None = None) -> int:
+    """Seal every stored token still in plain text, or (given `opener`, which
+    can read them) re-seal them all under `sealer`'s current key. Returns
+    how many rows changed."""
+    changed = 0
+    for table in (installations, bots):
+        cols = [table.c[name] for name in TOKEN_COLUMNS if name in table.c]
+        for row in conn.execute(select(table.c.id, *cols)).all():
+            old = dict(zip([c.name for c in cols], row[1:], strict=True))
+            new = {k: seal_token(sealer, open_token(opener, v) if opener else v)
+                   for k, v in old.items()}
+            if new != old:
+                conn.execute(table.update().where(table.c.id == row[0]).values(**new))
+                changed += 1
+    return changed
+
+
+def unseal_all(conn, opener: MultiFernet) -> int:
+    """Back to plain text (migration 0009's downgrade)."""
+    changed = 0
+    for table in (installations, bots):
+        cols = [table.c[name] for name in TOKEN_COLUMNS if name in table.c]
+        for row in conn.execute(select(table.c.id, *cols)).all():
+            new = {c.name: open_token(opener, v) for c, v in zip(cols, row[1:], strict=True)}
+            conn.execute(table.update().where(table.c.id == row[0]).values(**new))
+            changed += 1
+    return changed
 
 
 def wipe(conn) -> None:

@@ -80,6 +80,14 @@ class ClockLease:
             s.execute(update(Lease).where(Lease.name == self.name, Lease.holder == self.holder)
                       .values(expires_at=self.now() - timedelta(seconds=1)))
 
+    def count_live(self, prefix: str) -> int:
+        """How many unexpired leases are named `prefix`… (e.g. running clocks'
+        member leases)."""
+        with self.db.session() as s:
+            return len(s.scalars(select(Lease.name).where(
+                Lease.name.startswith(prefix, autoescape=True),
+                Lease.expires_at > self.now())).all())
+
     def holder_alive(self) -> bool:
         """Whether any clock holds an unexpired lease (for /candor status)."""
         with self.db.session() as s:

@@ -72,6 +72,11 @@ class Workspace(Base):
     # The organisation's name, put into items that name it ("… really cares
     # about my well-being"); NULL: "my organization".
     org_name: Mapped[str | None] = mapped_column(String(80))
+    # The check-in's voluntary role and tenure questions (issue 14), off by
+    # default; role_labels: {role key: label} overriding the default wording.
+    ask_role: Mapped[bool] = mapped_column(Boolean, default=False)
+    ask_tenure: Mapped[bool] = mapped_column(Boolean, default=False)
+    role_labels: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Audience(Base):
@@ -156,6 +161,9 @@ class Round(Base):
     digest_posted_at: Mapped[datetime | None] = mapped_column(DateTime)
     digest_error: Mapped[str | None] = mapped_column(String(200))
     chart_posted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Slack's id of the team heatmap posted under the digest (the same image the
+    # leaders' App Home shows); NULL: none posted, or its upload's answer was lost.
+    heatmap_file_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class Delivery(Base):
@@ -205,16 +213,21 @@ class SealedBallot(Base):
 
 class Response(Base):
     __tablename__ = "responses"
-    # The digest's histogram (GROUP BY round, team, question, value) is read
-    # straight from this index without touching the table.
+    # The digest's histogram (GROUP BY round, team, question, value) and its
+    # role and tenure counts are read straight from this index without
+    # touching the table; it also serves lookups by team_id alone.
     __table_args__ = (Index("ix_responses_histogram", "team_id", "round_id", "team_label",
-                            "question_key", "value"), NO_ROWID)
+                            "question_key", "value", "role", "tenure"), NO_ROWID)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random 128-bit
-    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    team_id: Mapped[str] = mapped_column(String(32))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     team_label: Mapped[str] = mapped_column(String(128))
     question_key: Mapped[str] = mapped_column(String(64))
     value: Mapped[int] = mapped_column(Integer)
+    # Voluntary, and coarsened at close (analytics.segments): NULL is "not
+    # answered" or "dropped so no stored combination is under k" alike.
+    role: Mapped[str | None] = mapped_column(String(16))
+    tenure: Mapped[str | None] = mapped_column(String(8))
 
 
 class Comment(Base):

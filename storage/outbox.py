@@ -65,12 +65,26 @@ def mark_failed_or_retry(s: Session, delivery_id: int, error: str, *, final: boo
          send_after=retry_at)
 
 
-def sending_rows(s: Session, claimed_before: datetime | None = None) -> list[Delivery]:
-    """Rows left in "sending", optionally only those claimed before a time."""
+def sending_rows(s: Session, claimed_before: datetime | None = None,
+                 team_id: str | None = None) -> list[Delivery]:
+    """Rows left in "sending", optionally only those claimed before a time,
+    or of one workspace."""
     q = select(Delivery).where(Delivery.status == "sending")
     if claimed_before is not None:
         q = q.where(Delivery.claimed_at < claimed_before)
+    if team_id is not None:
+        q = q.where(Delivery.team_id == team_id)
     return list(s.scalars(q))
+
+
+def teams_with_work(s: Session, now: datetime) -> list[str]:
+    """Workspaces with rows due now (open rounds) or left in "sending": what
+    the clocks share between them (bot/processes/sharing.py)."""
+    due = (select(Delivery.team_id).join(Round, Round.id == Delivery.round_id)
+           .where(Delivery.status == "pending", Delivery.send_after <= now,
+                  Round.status == "open"))
+    sending = select(Delivery.team_id).where(Delivery.status == "sending")
+    return sorted(set(s.scalars(due.distinct())) | set(s.scalars(sending.distinct())))
 
 
 def mark_found(s: Session, d: Delivery, channel: str, ts: str) -> None:

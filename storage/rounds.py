@@ -193,8 +193,10 @@ def chart_attempt_failed(s: Session, round_id: int, now: datetime, error: str) -
         digest_error=("chart: " + error)[:200]))
 
 
-def mark_chart_posted(s: Session, round_id: int, now: datetime) -> None:
-    s.execute(update(Round).where(Round.id == round_id).values(chart_posted_at=now))
+def mark_chart_posted(s: Session, round_id: int, now: datetime,
+                      heatmap_file_id: str | None = None) -> None:
+    s.execute(update(Round).where(Round.id == round_id).values(
+        chart_posted_at=now, heatmap_file_id=heatmap_file_id))
 
 
 def renew_digest(s: Session, round_id: int) -> str:

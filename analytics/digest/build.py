@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from analytics import actions as _actions
 from analytics import privacy, stats
-from analytics.digest import differencing
+from analytics.digest import bank_notes, differencing
 from analytics.digest.comments import pick_comments, theme_summaries
 from analytics.digest.history import RoundView, comparison, publishable, rolling_rate, trend
 from analytics.digest.model import (
@@ -37,6 +37,7 @@ from analytics.digest.model import (
     pct,
 )
 from analytics.digest.report import Digest
+from analytics.digest.segment_views import SegmentRow, SegmentViews, segment_views
 from analytics.digest.wording import headline_text, plural, rounds_label
 
 MAX_HISTORY = 11  # earlier rounds shown: with the current one, the trend's 12
@@ -58,6 +59,8 @@ def build_digest(
     thresholds: Thresholds = Thresholds(),
     published: Iterable[str] = frozenset(),
     rng: random.Random | int | None = None,
+    segment_counts: Iterable[SegmentRow] = (),
+    role_labels: Mapping[str, str] | None = None,
 ) -> Digest:
     """Build a publishable digest for ``current``.
 
@@ -79,8 +82,8 @@ def build_digest(
     infos = [current, *history][:1 + MAX_HISTORY + differencing.LOOKBACK]
     shown = infos[:1 + MAX_HISTORY]
     blocked = [differencing.blocks(infos, i, min_n).cells() for i in range(len(shown))]
-    views = [RoundView(r, grouped.get(r.round_id, {}), qs, min_n,
-                       frozenset(published) if i == 0 else frozenset(), blocked[i])
+    views = [RoundView(r, grouped.get(r.round_id, {}), _view_questions(qs, grouped, r, i),
+                       min_n, frozenset(published) if i == 0 else frozenset(), blocked[i])
              for i, r in enumerate(shown)]
     cur, hist = views[0], views[1:]
 
@@ -102,18 +105,61 @@ def build_digest(
         notes=_notes(cur.org_respondents, thresholds, themes is None and picked == ()),
         trend=trend(views, qs),
         publication=cur.pub, metric_marks=frozenset(cur.marks),
+        segments=_segments(cur, [q for q in qs if cur.asked(q.key)], segment_counts,
+                           min_n, role_labels, [r.round_id for r in infos[1:]]),
+        net_scores=bank_notes.net_scores(metrics, _org_hists(cur, metrics)),
+        references=bank_notes.reference_notes(metrics),
     )
+
+
+def _org_hists(cur: RoundView, metrics: Sequence[MetricSummary]) -> dict[str, dict[int, int]]:
+    """The organisation's histogram of each shown measure (for the eNPS)."""
+    cells = ((m.key, cur.cell(m.key, privacy.TOTAL)) for m in metrics if m.org is not None)
+    return {k: c.hist for k, c in cells if c is not None}
+
+
+def _segments(cur: RoundView, qs: Sequence[QuestionInfo], rows: Iterable[SegmentRow],
+              min_n: int, role_labels: Mapping[str, str] | None,
+              earlier: Sequence[int] = ()) -> SegmentViews:
+    """Role and tenure views (issue 14). None in a round that withholds any
+    cell across rounds: segment figures could rebuild the withheld one."""
+    # Per measure, the team figures shown exactly: a team figure the digest
+    # withholds or bands must not come back through a role or tenure group.
+    exact = {q.key: [t for t in [*cur.pub.teams, privacy.TOTAL]
+                     if (c := publishable(cur.cell(q.key, t))) is not None and c.exact]
+             for q in qs}
+    views = segment_views(rows, cur.info.round_id, qs, min_n, cur.pub.teams,
+                          cur.pub.total_published, role_labels, exact, earlier)
+    return SegmentViews(blocked=True) if cur.blocked and views.views else views
+
+
+def _view_questions(qs: list[QuestionInfo], grouped, r: RoundInfo, i: int) -> list[QuestionInfo]:
+    """The questions an earlier round's view plans: those with answers that
+    round. A question it didn't ask would only get empty cells, which every
+    use of an earlier round (comparison, rolling rate, trend) treats like no
+    cell at all, and planning them was most of the digest's time (a round
+    asks a few of the bank's questions). The current round plans them all:
+    its per-metric records (``marks``) name every question."""
+    if i == 0:
+        return qs
+    hists = grouped.get(r.round_id, {})
+    return [q for q in qs if q.key in hists]
 
 
 def _group_counts(counts: Iterable[CountRow]) -> dict[int, dict[str, dict[str, dict[int, int]]]]:
     out: dict[int, dict[str, dict[str, dict[int, int]]]] = {}
+    seen: dict[tuple, dict[int, int]] = {}  # one lookup per row instead of three
     for round_id, team, qkey, value, n in counts:
         if n is None or n <= 0:
             continue
-        if team == privacy.TOTAL:
-            raise ValueError(f"team label {privacy.TOTAL!r} is reserved")
-        h = out.setdefault(round_id, {}).setdefault(qkey, {}).setdefault(team, {})
-        h[int(value)] = h.get(int(value), 0) + int(n)
+        h = seen.get((round_id, qkey, team))
+        if h is None:
+            if team == privacy.TOTAL:
+                raise ValueError(f"team label {privacy.TOTAL!r} is reserved")
+            h = seen[(round_id, qkey, team)] = \
+                out.setdefault(round_id, {}).setdefault(qkey, {}).setdefault(team, {})
+        v = int(value)
+        h[v] = h.get(v, 0) + int(n)
     return out
 
 

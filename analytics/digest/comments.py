@@ -78,10 +78,20 @@ def comment_infos(
     texts: Iterable[str],
     tag_themes: Callable[[str], Sequence[str]] | None = None,
     polarity: Callable[[str], float] | None = None,
+    moods: bool = True,
 ) -> list[CommentInfo]:
+    """Themes and sentiment of each comment. Sentiment is the costly part
+    (about 1 ms a comment) and only feeds a theme's mood (``_theme_counts``),
+    so it is scored only for comments with a theme, and not at all with
+    ``moods=False`` (last round's comments: only their theme counts are used).
+    Others carry ``sentiment=None``."""
     if tag_themes is None or polarity is None:
         from analytics import text as _text  # lazy: optional dependency
 
         tag_themes = tag_themes or _text.tag_themes  # type: ignore[attr-defined]
         polarity = polarity or _text.polarity  # type: ignore[attr-defined]
-    return [CommentInfo(t, tuple(tag_themes(t)), float(polarity(t))) for t in texts]
+    out = []
+    for t in texts:
+        themes = tuple(tag_themes(t))
+        out.append(CommentInfo(t, themes, float(polarity(t)) if moods and themes else None))
+    return out

@@ -62,10 +62,7 @@ class RoundView:
     def _plan_question(
         self, q: QuestionInfo, per_team: Mapping[str, Mapping[int, int]], prior: frozenset[str],
     ) -> None:
-        sc = q.scale
-        hs = {t: {v: c for v, c in per_team.get(t, {}).items() if c > 0} for t in self.teams}
-        n = {t: stats.hist_n(h) for t, h in hs.items()}
-        k = {t: sum(c for v, c in h.items() if sc.is_flagged(v)) for t, h in hs.items()}
+        hs, n, k = _team_counts(q, per_team, self.teams)
         earlier = privacy.metric_prior(prior, q.key)
         if earlier is None and not prior:
             earlier = (frozenset(), frozenset())
@@ -92,6 +89,26 @@ class RoundView:
     def asked(self, qkey: str) -> bool:
         c = self.cell(qkey, privacy.TOTAL)
         return c is not None and c.n > 0
+
+
+def _team_counts(
+    q: QuestionInfo, per_team: Mapping[str, Mapping[int, int]], teams: Sequence[str],
+) -> tuple[dict[str, dict[int, int]], dict[str, int], dict[str, int]]:
+    """(histogram, answers, flagged answers) per team, in one pass over each
+    histogram. Runs for every round x question x team of a digest, so it
+    avoids per-team generator calls; a question not asked that round (most
+    of the bank) has no histograms at all and costs only the empty rows."""
+    lo, hi = q.scale.flag_min, q.scale.flag_max  # Scale.is_flagged
+    hs: dict[str, dict[int, int]] = {}
+    n: dict[str, int] = {}
+    k: dict[str, int] = {}
+    for t in teams:
+        src = per_team.get(t)
+        h = {v: c for v, c in src.items() if c > 0} if src else {}
+        hs[t] = h
+        n[t] = int(sum(h.values()))
+        k[t] = sum(c for v, c in h.items() if lo <= v <= hi) if h else 0
+    return hs, n, k
 
 
 def _teams(info: RoundInfo, hists: Histograms) -> set[str]:

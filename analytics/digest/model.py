@@ -46,7 +46,7 @@ class RoundInfo:
 class CommentInfo:
     text: str
     themes: tuple[str, ...] = ()
-    sentiment: float = 0.0
+    sentiment: float | None = 0.0  # None: not scored (see comment_infos)
 
 
 @dataclass(frozen=True)

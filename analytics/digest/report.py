@@ -7,6 +7,7 @@ from datetime import date
 
 from analytics import actions as _actions
 from analytics import privacy
+from analytics.digest.bank_notes import NetScore, ReferenceNote
 from analytics.digest.model import (
     HiddenCell,
     MetricSummary,
@@ -16,6 +17,7 @@ from analytics.digest.model import (
     Thresholds,
     Trend,
 )
+from analytics.digest.segment_views import SegmentViews
 from analytics.digest.wording import (
     DASH,
     date_range,
@@ -46,6 +48,11 @@ class Digest:
     publication: privacy.Publication
     # Per-metric records of what this digest showed (see privacy.metric_marks).
     metric_marks: frozenset[str] = frozenset()
+    # Measures by role, by tenure and the retention view (issue 14).
+    segments: SegmentViews = SegmentViews()
+    # eNPS of 0–10 recommend items and published reference points (issue 14).
+    net_scores: tuple[NetScore, ...] = ()
+    references: tuple[ReferenceNote, ...] = ()
 
     @property
     def published_cells(self) -> frozenset[str]:
@@ -114,9 +121,12 @@ def plain_text(d: Digest) -> str:
     out += list(d.headline)
     out.append("")
     out += [metric_line(m).text() for m in d.metrics]
+    out += [x.text() for x in d.net_scores]
+    out += [x.text() for x in d.references]
     if d.band_footnote():
         out.append(d.band_footnote())
     out += _teams_text(d)
+    out += d.segments.lines({m.key: m.label for m in d.metrics})
     out += _comments_text(d)
     if d.actions:
         out += ["", "Suggested actions:"]

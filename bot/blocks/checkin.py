@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from analytics.questions import Question
+from analytics.segments import ROLES, TENURES
 from bot.blocks.kit import esc, mrkdwn, plain, title
 from bot.i18n import t
 
@@ -101,10 +103,48 @@ def question_block(q: Question, lang: str) -> list[dict]:
     return blocks
 
 
-def checkin_modal(lang: str, questions: list[Question], meta: dict) -> dict:
+@dataclass(frozen=True)
+class SegmentAsk:
+    """Which voluntary questions the modal adds, and the admin's role labels."""
+
+    role: bool = False
+    tenure: bool = False
+    role_labels: dict[str, str] | None = None
+    min_n: int = 5
+
+
+def _select(block_id: str, label: str, options: list[tuple[str, str]], lang: str) -> dict:
+    return {"type": "input", "block_id": block_id, "optional": True, "label": plain(label),
+            "element": {"type": "static_select", "action_id": "answer",
+                        "placeholder": plain(t(lang, "segments.placeholder")),
+                        "options": [{"text": plain(text[:75]), "value": v}
+                                    for v, text in options]}}
+
+
+def segment_blocks(lang: str, ask: SegmentAsk) -> list[dict]:
+    """The optional role and tenure questions, said to be voluntary."""
+    if not (ask.role or ask.tenure):
+        return []
+    blocks: list[dict] = [{"type": "divider"}, {
+        "type": "section", "text": mrkdwn(t(lang, "segments.header", min_n=ask.min_n))}]
+    if ask.role:
+        labels = ask.role_labels or {}
+        blocks.append(_select("seg_role", t(lang, "segments.role_label"),
+                              [(k, labels.get(k) or t(lang, f"segments.role.{k}"))
+                               for k in ROLES], lang))
+    if ask.tenure:
+        blocks.append(_select("seg_tenure", t(lang, "segments.tenure_label"),
+                              [(k, t(lang, f"segments.tenure.{k}")) for k in TENURES],
+                              lang))
+    return blocks
+
+
+def checkin_modal(lang: str, questions: list[Question], meta: dict,
+                  ask: SegmentAsk | None = None) -> dict:
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(t(lang, "modal.intro"))}]
     for q in questions:
         blocks += question_block(q, lang)
+    blocks += segment_blocks(lang, ask or SegmentAsk())
     blocks.append({
         "type": "input", "block_id": "comment", "optional": True,
         "label": plain(t(lang, "modal.comment_label")),

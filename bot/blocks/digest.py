@@ -17,6 +17,7 @@ from analytics.charts import alt_text
 from analytics.digest import Digest, TeamRow, metric_line, team_line, theme_line
 from bot.blocks.kit import button, context, cut, divider, esc, mrkdwn, plain, section
 from bot.blocks.loop import commit_button
+from bot.blocks.segments import segment_blocks
 
 MAX_BLOCKS = 50
 MAX_FIELD = 2000
@@ -46,7 +47,7 @@ def digest_blocks(digest: Digest, image_url: str | None = None,
             button("Details: tests and p-values", DETAILS_ACTION, str(d.round_id))]},
         *([context("\n".join(esc(n) for n in d.notes))] if d.notes else []),
     ]
-    body = [*_top(d), *_measures(d), *_teams(d), *_comments(d), *_actions(d),
+    body = [*_top(d), *_measures(d), *_teams(d), *segment_blocks(d), *_comments(d), *_actions(d),
             *([divider(), *tracked] if tracked else [])]
     if len(body) + len(tail) > MAX_BLOCKS:
         body = body[: MAX_BLOCKS - len(tail) - 1] + [
@@ -74,11 +75,13 @@ def _measures(d: Digest) -> list[dict]:
         if line.change:
             text += f"  ·  {'*' + esc(line.change) + '*' if m.flagged else esc(line.change)}"
         lines.append(text)
+    lines += [esc(x.text()) for x in d.net_scores]  # eNPS: % 9–10 minus % 0–6
     blocks = [divider(), section("*Measures* (this round, with its 95% interval)\n"
                                  + "\n".join(lines))]
     notes = [d.band_footnote()]
     notes += [f"{m.label}: {m.hidden_reason}" for m in d.metrics
               if m.org is None and m.hidden_reason]
+    notes += [x.text() for x in d.references]
     notes = [n for n in notes if n]
     if notes:
         blocks.append(context(esc(" ".join(dict.fromkeys(notes)))))

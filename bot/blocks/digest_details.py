@@ -11,9 +11,9 @@ from bot.blocks.kit import context, esc, plain, section
 
 METHOD = (
     "One test per measure, fixed in advance: the measure's rate over the recent rounds "
-    "against the rounds before them ({z} or, with fewer than {zn} answers on a side, "
-    "{fisher}). The digest's tests are corrected together ({corr}: burnout is tested "
-    "first at the full level; the others, Holm-corrected among themselves, count only "
+    "against the rounds before them ({exact}, or the {z} once both sides are large "
+    "enough for its approximation to hold). The digest's tests are corrected together "
+    "({corr}: burnout is tested first at the full level; the others, Holm-corrected among themselves, count only "
     "once burnout's test rejects). A change is called "
     "real when its corrected p is below {alpha} *and* it is at least {pts} points, with at "
     "least {n} answers on each side. Teams are not tested."
@@ -25,7 +25,7 @@ def details_modal(digest: Digest) -> dict:
     blocks = [section(f"*Round {d.round_number}* · {esc(d.dates_text)}")]
     blocks += [section(esc(line)) for line in d.details()]
     blocks.append(context(METHOD.format(
-        z=stats.Z_TEST, zn=stats.Z_MIN_N, fisher=stats.FISHER, corr=stats.CORRECTION_NAME,
+        z=stats.Z_TEST, exact=stats.EXACT_TEST, corr=stats.CORRECTION_NAME,
         alpha=stats.ALPHA, pts=stats.MIN_CHANGE_POINTS, n=stats.MIN_TEST_N)))
     return {
         "type": "modal", "callback_id": "digest_details",

@@ -2,7 +2,8 @@
 line and status buttons, the owner's reminder, the digest's Actions section
 and the "you said, we did" staff summary. Pure: data in, JSON out.
 
-Admin- and leader-facing words are English, like the digest.
+Admin- and leader-facing words are English, like the digest; what staff get
+(the summary) is in their own language, from bot/i18n.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.blocks.kit import button, context, esc, mrkdwn, plain, section, title
+from bot.i18n import t
 
 COMMIT_ACTION = "commit_action"
 COMMIT_CALLBACK = "action_committed"
@@ -44,11 +46,13 @@ class ActionItem:
     note: str = ""
     moved: tuple[str, ...] = ()  # statuses it moved through since the last digest
     measure: str | None = None  # the measure whose change is shown beside it
+    since_round: int | None = None  # the round whose digest it was committed after
 
 
 @dataclass(frozen=True)
 class SummaryData:
-    """What a staff summary holds: only organisation-level figures the digest published."""
+    """What a staff summary holds: only organisation-level figures the digest
+    published, already worded in `lang` (staff get their own language)."""
 
     round_number: int
     dates: str
@@ -57,6 +61,7 @@ class SummaryData:
     actions: tuple[ActionItem, ...]
     comments: tuple[str, ...] = ()
     min_n: int = 5
+    lang: str = "en"
 
 
 def commit_button(action_text: str, theme_or_measure: str) -> dict:
@@ -115,46 +120,71 @@ def leaders_only_modal() -> dict:
 LEADERS_ONLY = ("Sorry — only members of the digest channel can do that. Nothing was changed.")
 
 
-def action_line(a: ActionItem) -> str:
-    moved = f" (moved: {' → '.join(STATUSES.get(m, m) for m in a.moved)})" if a.moved else ""
+def status_label(key: str, lang: str = "en") -> str:
+    return STATUSES.get(key, key) if lang == "en" else t(lang, f"loop.status.{key}")
+
+
+def _long_date(lang: str, d: date) -> str:
+    if lang == "en":
+        return f"{d:%A %d %B}"
+    return t(lang, "loop.date", weekday=t(lang, f"date.weekday.{d.weekday()}"), day=d.day,
+             month=t(lang, f"date.month.{d.month}"))
+
+
+def action_line(a: ActionItem, lang: str = "en") -> str:
+    """One action, for leaders (English, with what moved) or for its owner in
+    the owner's language."""
+    if lang != "en":
+        return t(lang, "loop.line", text=esc(a.text), owner=f"<@{a.owner_id}>",
+                 due=_long_date(lang, a.due_on), status=status_label(a.status, lang))
+    moves = [STATUSES.get(m, m) for m in a.moved]
+    moved = (" (changed since the last digest" + (f": {' → '.join(moves)}" if len(moves) > 1
+                                                  else "") + ")") if moves else ""
     return (f"*{esc(a.text)}* — owner <@{a.owner_id}>, due {a.due_on:%a %d %b %Y} · "
             f"{STATUSES.get(a.status, a.status)}{moved}")
 
 
-def status_buttons(a: ActionItem, block_id: str | None = None) -> dict:
+def status_buttons(a: ActionItem, block_id: str | None = None, lang: str = "en") -> dict:
     """Buttons to move an action to each other status."""
     return {"type": "actions", "block_id": block_id or f"action_{a.id}", "elements": [
-        button(label, f"action_status.{key}", f"{a.id}:{key}", "primary" if key == "done" else None)
+        button(status_label(key, lang).capitalize() if lang != "en" else label,
+               f"action_status.{key}", f"{a.id}:{key}", "primary" if key == "done" else None)
         for key, label in STATUSES.items() if key != a.status]}
 
 
-def action_blocks(a: ActionItem, *, buttons: bool = True) -> list[dict]:
-    lines = [action_line(a), f"Answers: {esc(a.answers_label)}"]
+def action_blocks(a: ActionItem, *, buttons: bool = True, lang: str = "en") -> list[dict]:
+    lines = [action_line(a, lang), t(lang, "loop.answers", label=esc(a.answers_label))]
     if a.note:
-        lines.append(f"Note: {esc(a.note)}")
+        lines.append(t(lang, "loop.note", note=esc(a.note)))
     blocks = [section("\n".join(lines))]
-    return blocks + [status_buttons(a)] if buttons else blocks
+    return blocks + [status_buttons(a, lang=lang)] if buttons else blocks
 
 
-def reminder_message(a: ActionItem) -> tuple[list[dict], str]:
-    """The owner's one reminder, a few days before the due date."""
-    text = f"Reminder: an action you own is due {a.due_on:%A %d %B}: {a.text}"
-    blocks = [section(f"*Reminder:* an action you own is due *{a.due_on:%A %d %B}*."),
-              *action_blocks(a),
-              context("Update its status here or in candor's App Home. Leaders see the "
-                      "status in the next digest.")]
+def reminder_message(a: ActionItem, lang: str = "en") -> tuple[list[dict], str]:
+    """The owner's one reminder, a few days before the due date, in their language."""
+    due = _long_date(lang, a.due_on)
+    text = t(lang, "loop.reminder_text", due=due, text=a.text)
+    blocks = [section(t(lang, "loop.reminder", due=due)), *action_blocks(a, lang=lang),
+              context(t(lang, "loop.reminder_help"))]
     return blocks, text
 
 
-def status_confirmation(a: ActionItem) -> tuple[list[dict], str]:
-    text = f"Updated: {a.text} is now {STATUSES.get(a.status, a.status).lower()}."
-    return [*action_blocks(a), context(esc(text))], text
+def status_confirmation(a: ActionItem, lang: str = "en") -> tuple[list[dict], str]:
+    text = t(lang, "loop.updated", text=a.text, status=status_label(a.status, lang).lower())
+    return [*action_blocks(a, lang=lang), context(esc(text))], text
+
+
+def committed_notice(a: ActionItem, by: str, lang: str = "en") -> tuple[list[dict], str]:
+    """The DM telling someone they own a newly committed action."""
+    text = t(lang, "loop.committed", by=f"<@{by}>", due=_long_date(lang, a.due_on))
+    return [section(text), *action_blocks(a, lang=lang)], text
 
 
 def actions_section(actions: Sequence[ActionItem], changes: Mapping[str, str]) -> list[dict]:
     """The digest's *Actions* section: what was committed, what moved, and how
     the measure each answers changed since (`changes`: measure key -> the
-    digest's own honest-change wording; no entry, no claim)."""
+    digest's own honest-change wording, and "key@round" -> the figure that
+    round's digest published; no entry, no claim)."""
     blocks: list[dict] = [section("*Actions*")]
     if not actions:
         return blocks + [context("No actions committed yet. A leader in this channel can "
@@ -164,37 +194,53 @@ def actions_section(actions: Sequence[ActionItem], changes: Mapping[str, str]) -
         change = changes.get(a.measure) if a.measure else None
         if change:
             line += f" — its measure: {esc(change)}"
+            then = changes.get(f"{a.measure}@{a.since_round}") if a.since_round else None
+            if then:
+                line += f"; it was {esc(then)} in round {a.since_round}, when this was committed"
         blocks.append(section(line))
     return blocks + [context(NO_CAUSE)]
 
 
 # -- the staff summary ("you said, we did") -----------------------------------------
 
+def _due(lang: str, d: date) -> str:
+    return t(lang, "summary.due", day=d.day, month=t(lang, f"date.month.{d.month}"))
+
+
 def summary_blocks(d: SummaryData) -> tuple[list[dict], str]:
-    """The message staff get: organisation-level figures the digest published,
-    the committed actions with owners, a thank-you. No team rows."""
-    text = f"You said, we did: round {d.round_number} of candor's check-in"
+    """The message staff get, in `d.lang`: organisation-level figures the
+    digest published, the committed actions with owners, a thank-you. No team rows."""
+    lang = d.lang
+    text = t(lang, "summary.notification", number=d.round_number)
     blocks: list[dict] = [
-        {"type": "header", "text": plain(f"You said, we did · round {d.round_number}")},
-        section(f"Thank you to everyone who answered the check-in ({esc(d.dates)}). "
-                "Here is what you told us, and what we are doing about it."),
+        {"type": "header", "text": plain(t(lang, "summary.header", number=d.round_number))},
+        section(t(lang, "summary.thanks", dates=esc(d.dates))),
     ]
     said = [f"• {esc(f)}" for f in d.findings]
     if d.response:
         said.insert(0, f"• {esc(d.response)}")
     if said:
-        blocks.append(section("*What you said*\n" + "\n".join(said)))
+        blocks.append(section(t(lang, "summary.said") + "\n" + "\n".join(said)))
     if d.comments:
-        blocks.append(section("*In your words*\n" + "\n".join(f"> {esc(c)}" for c in d.comments)))
-    did = [f"• {esc(a.text)} — <@{a.owner_id}>, by {a.due_on:%d %B} "
-           f"({STATUSES.get(a.status, a.status).lower()})" for a in d.actions]
-    blocks.append(section("*What we are doing*\n" + ("\n".join(did) if did else
-                                                     "• Leaders are deciding on actions; "
-                                                     "the next summary will list them.")))
-    blocks.append(context(
-        f"Only organisation-wide figures from at least {d.min_n} people are shared, never a "
-        "team's, and nobody can reply to a comment: answers stay anonymous. Thank you."))
+        blocks.append(section(t(lang, "summary.words") + "\n"
+                              + "\n".join(f"> {esc(c)}" for c in d.comments)))
+    did = [t(lang, "summary.action", text=esc(a.text), owner=f"<@{a.owner_id}>",
+             due=_due(lang, a.due_on), status=t(lang, f"summary.status.{a.status}"))
+           for a in d.actions]
+    blocks.append(section(t(lang, "summary.doing") + "\n"
+                          + ("\n".join(did) if did else t(lang, "summary.deciding"))))
+    blocks.append(context(t(lang, "summary.footer", min_n=d.min_n)))
     return blocks, text
+
+
+def summary_for(stored: object, text: str, lang: str) -> tuple[list[dict], str]:
+    """The confirmed summary in one person's language. `stored` is what was
+    recorded at publish: {lang: {"blocks", "text"}} (or, from before staff
+    got their own language, one list of blocks in English)."""
+    if isinstance(stored, dict):
+        one = stored.get(lang) or stored.get("en") or {}
+        return list(one.get("blocks") or []), str(one.get("text") or text)
+    return list(stored or []), text  # type: ignore[arg-type]
 
 
 def summary_pick_modal(d: SummaryData, published: Sequence[str], where: str, meta: str) -> dict:
@@ -243,11 +289,21 @@ class MeasureView:
     trend: str  # sparkline over published rounds, oldest first
 
 
+def heatmap_block(file_id: str, alt: str, round_number: int) -> dict:
+    """The team x measure heatmap posted under the digest, shown again by its
+    Slack file id (Home tabs can't show an uploaded file by image_url)."""
+    return {"type": "image", "block_id": "heatmap", "slack_file": {"id": file_id},
+            "alt_text": (alt or "Team heatmap")[:2000],
+            "title": plain(f"Teams × measures, round {round_number} (grey: withheld)")}
+
+
 def leader_blocks(round_number: int | None, response: str | None,
                   measures: Sequence[MeasureView], actions: Sequence[ActionItem],
-                  suggestions: Sequence[tuple[str, str]]) -> list[dict]:
-    """Digest-channel members only: the latest digest's published measures,
-    open actions with buttons, and Commit / staff-summary entry points."""
+                  suggestions: Sequence[tuple[str, str]],
+                  heatmap: dict | None = None) -> list[dict]:
+    """Digest-channel members only: the latest digest's published measures and
+    its team heatmap, open actions with buttons, and Commit / staff-summary
+    entry points."""
     blocks: list[dict] = [{"type": "header", "text": plain("candor · leaders")}]
     if round_number is None:
         blocks.append(section("No digest has been published yet."))
@@ -258,6 +314,8 @@ def leader_blocks(round_number: int | None, response: str | None,
         blocks.append(section("\n".join(lines)))
         blocks.append(context("Only what the digest published; ▲/▼ only where a named test "
                               "supports a real change."))
+        if heatmap:
+            blocks.append(heatmap)
     blocks.append(section("*Open actions*" if actions else "*Open actions:* none"))
     for a in actions[:12]:
         blocks += action_blocks(a)

@@ -16,7 +16,14 @@ def candor(context) -> Candor:
 
 
 def team_of(context, body: dict) -> str | None:
-    team = context.get("team_id") or (body.get("team") or {}).get("id") or body.get("team_id")
+    """The workspace a payload came from. Installed org-wide on Enterprise
+    Grid, Slack sends interactivity with `team: null` and events with an
+    org-level authorization (no team): the workspace is then the user's
+    (`user.team_id`), the view's, or the event envelope's `team_id`."""
+    user, view = body.get("user"), body.get("view")
+    team = (context.get("team_id") or (body.get("team") or {}).get("id") or body.get("team_id")
+            or (user.get("team_id") if isinstance(user, dict) else None)
+            or (view.get("team_id") if isinstance(view, dict) else None))
     return team if isinstance(team, str) and team else None
 
 

@@ -3,7 +3,9 @@
 APScheduler 3 with an in-memory job store (never shared between processes);
 the lease decides which process may act. Jobs:
 - lease: renew the lease (a few times per lease period);
-- a delivery thread sends invitations and reminders as they fall due;
+- delivery: every running clock (lease or not) sends invitations and
+  reminders as they fall due, the workspaces shared out between the clocks
+  (bot/processes/sharing.py: a delivery lease per workspace, per-row claims);
 - lifecycle: close rounds whose window ended, post owed digests (retried
   until posted, exactly once), open scheduled rounds, queue reminders
   (every 15 s);
@@ -20,7 +22,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from analytics import calendar
 from bot.context import Candor
-from bot.services import ballots, digests, operations, outbox, schedule, staff_summary
+from bot.processes.sharing import DeliveryShare
+from bot.services import ballots, digests, operations, schedule, staff_summary
 from bot.services.errors import ServiceError
 from storage import rounds as round_rows
 from storage import workspaces
@@ -48,17 +51,14 @@ class Clock:
         self.lease = ClockLease(c.db, c.now, ttl=lease_ttl)
         self.tick_seconds = tick_seconds
         self.holding = False
-        # How old a "sending" row must be before recovery checks it (see hold).
-        self.orphan_age = EXPIRED_HOLDER_WINDOW
+        self.share = DeliveryShare(c, lease_ttl, DEAD_HOLDER_WINDOW, EXPIRED_HOLDER_WINDOW)
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
-        self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- jobs ----------------------------------------------------------------
     def hold(self) -> bool:
-        """Take or renew the lease; on taking it, recover what a previous
-        holder left mid-send."""
+        """Take or renew the lease (and this clock's delivery leases)."""
         was = self.holding
         try:
             self.holding = self.lease.acquire()
@@ -70,38 +70,29 @@ class Clock:
         if self.holding and not was:
             log.info("clock %s (%s)", TAKEN.get(self.lease.previous, "holds the lease"),
                      self.lease.holder)
-            # A post a dead holder sent just before dying may still land at
-            # Slack, so even its rows wait out the poster's timeout before
-            # being checked; an expired holder may still be running, so only
-            # its older rows are touched now (the lifecycle job checks the rest).
-            self.orphan_age = DEAD_HOLDER_WINDOW if self.lease.previous in ("dead", "new") \
-                else EXPIRED_HOLDER_WINDOW
-            with self._lock:
-                outbox.recover_orphans(self.c, older_than=self.orphan_age)
+        # What a previous holder left mid-send is checked per workspace, by
+        # the clock that takes over its delivery (sharing.DeliveryShare._take).
+        try:
+            self.share.heartbeat()
+        except Exception:
+            log.exception("delivery lease check failed")
         return self.holding
 
     def deliver(self) -> int:
-        """Send everything due now, in small batches, while holding the lease."""
-        sent = 0
-        while self.holding or self.hold():
-            with self._lock:  # per batch, so recovery can get a word in
-                res = outbox.deliver_due(self.c, limit=50)
-            if not res:
-                break
-            sent += sum(res.values())
-        return sent
+        """Send everything due now in this clock's share of the workspaces,
+        one after another (the running clock gives each its own thread)."""
+        return sum(self.share.deliver_team(team) for team in self.share.balance())
 
     def _deliver_loop(self) -> None:
-        # A thread, not an interval job: a fan-out can take minutes and must
-        # not pile up overlapping runs. The heartbeat job keeps the lease.
+        # Threads, not interval jobs: a fan-out can take minutes and must not
+        # pile up overlapping runs. The heartbeat job keeps the leases.
         while not self._stop.is_set():
             try:
-                worked = self.deliver() if self.holding else 0
+                self.share.balance()
+                self.share.run_workers(self._stop, self.tick_seconds)
             except Exception:
-                log.exception("delivery pass failed")
-                worked = 0
-            if not worked:
-                self._stop.wait(self.tick_seconds)
+                log.exception("delivery balance failed")
+            self._stop.wait(self.tick_seconds)
 
     def lifecycle(self) -> None:
         """Each step, and each round or workspace within it, fails alone: one
@@ -121,12 +112,9 @@ class Clock:
                 log.exception("lifecycle step %s failed; the others go on", name)
 
     def _recover(self) -> None:
-        # Not while this process is itself mid-batch; next time, then.
-        if self._lock.acquire(blocking=False):
-            try:
-                outbox.recover_orphans(self.c, older_than=self.orphan_age)
-            finally:
-                self._lock.release()
+        # Only the workspaces this clock delivers for, never mid-batch there:
+        # another clock's rows in "sending" may be in flight.
+        self.share.recover_held()
 
     def sync_schedules(self) -> None:
         """Rebuild each workspace's CronTrigger job from the database, so a
@@ -201,3 +189,4 @@ class Clock:
             self.scheduler.shutdown(wait=True)
         if self.holding:
             self.lease.release()
+        self.share.stop()

@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.config import ConfigError
+from bot.processes.demo_segments import early, profile, segment_answers, show_segments_at_rest
 from storage import maintenance
 
 # Everything the demo writes in --out; it removes these and nothing else.
 DB_NAME, CHART_NAME = "candor-demo.db", "candor-trend.png"
-WRITES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", CHART_NAME)
+WRITES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal",
+          f"{DB_NAME}-writer.lock", CHART_NAME)
 
 TEAMS = [("C0OUTPT01", "outpatient"), ("C0CRISIS1", "crisis-team"), ("C0CASEMG1", "case-management")]
 LEADERS = ("C0LEADS01", "leadership")
@@ -98,20 +100,22 @@ def render(blocks: list[dict]) -> str:
 CRUNCH_ROUND = 3  # 0-based: the demo's round 4
 
 
-def _answers(view: dict, team: str, rnd: int, rng: random.Random) -> dict:
+def _answers(view: dict, team: str, rnd: int, rng: random.Random, who: dict | None = None) -> dict:
     # The crisis team burns out more. From round 4 a caseload crunch hits the
     # two other teams: more burnout (and caseload less manageable, where that
     # question is asked). Nothing else ever changes, so that is all the
     # digest should report as real.
     base = {"crisis-team": 3.0, "outpatient": 1.9, "case-management": 2.1}[team]
     crunch = 1.2 if rnd >= CRUNCH_ROUND and team != "crisis-team" else 0.0
-    answers: dict = {}
+    # Staff under two years burn out more and think more about leaving.
+    base += 0.6 if early(who) else 0.0
+    answers: dict = segment_answers(view, who)
     for b in view["blocks"]:
         bid = b.get("block_id", "")
         if not bid.startswith("q_"):
             continue
         opts = [int(o["value"]) for o in b["element"]["options"]]
-        if bid == "q_burnout":
+        if bid in ("q_burnout", "q_intent_to_leave"):  # higher is worse on both
             v = round(rng.gauss(base + crunch, 0.9))
         elif bid == "q_workload":
             v = round(rng.gauss(6 - base - crunch, 1.0))
@@ -171,10 +175,16 @@ def run_demo(out: Path, people: int = 40, seed: int = 7, rounds: int = 4) -> Non
             s.slash(ADMIN, f"digest channel <#{LEADERS[0]}|{LEADERS[1]}>")
             fake.wait_for(lambda: len(fake.responses_for(ADMIN)) >= 4)
             say("Admin: " + s.slash(ADMIN, "audience list").json["text"].replace("\n", "\n  "))
+            for dim in ("role", "tenure"):  # the optional questions (issue 14)
+                say("Admin: " + s.slash(ADMIN, f"segments {dim} on").json["text"])
+            from bot.processes.demo_loop import DemoLoop
+            looped = DemoLoop(say, stack, ADMIN, teams[TEAMS[1][0]][0], show, clock_now, render,
+                              LEADERS[0])
             for r in range(rounds):
                 clock_now["t"] = start + timedelta(days=7 * r)
+                before = len(fake.responses_for(ADMIN))
                 s.slash(ADMIN, "send now")
-                fake.wait_for(lambda n=5 + 2 * r: len(fake.responses_for(ADMIN)) >= n)
+                fake.wait_for(lambda n=before: len(fake.responses_for(ADMIN)) > n)
                 say(f"\n== Round {r + 1} ({clock_now['t']:%Y-%m-%d}) ==")
                 say("Admin: " + fake.responses_for(ADMIN)[-1]["text"])
                 outbox.deliver_due(stack.candor)  # what `candor clock` does every second
@@ -189,19 +199,25 @@ def run_demo(out: Path, people: int = 40, seed: int = 7, rounds: int = 4) -> Non
                     view = fake.last_opened_view(uid)
                     if r == rounds - 1 and uid in show:
                         _show_clinician(say, show[uid], dm, view)
-                    reply = s.submit(uid, view, answers=_answers(view, team, r, rng))
+                    reply = s.submit(uid, view, answers=_answers(view, team, r, rng,
+                                                                 profile(int(uid[6:]))))
                     answered += reply.json.get("response_action") == "update"
+                looped.during_round(r)
                 say("Admin: " + s.slash(ADMIN, "status").json["text"].replace("\n", "\n  "))
                 clock_now["t"] += timedelta(days=3)
+                before = len(fake.responses_for(ADMIN))
                 s.slash(ADMIN, "close now")
-                fake.wait_for(lambda n=6 + 2 * r: len(fake.responses_for(ADMIN)) >= n)
+                fake.wait_for(lambda n=before: len(fake.responses_for(ADMIN)) > n)
                 say("Admin: " + fake.responses_for(ADMIN)[-1]["text"])
+                looped.after_close(r)
             _show_storage(say, stack)
+            show_segments_at_rest(say, stack, fake.team_id)
             _show_digest(say, fake, out)
-            from bot.processes.demo_loop import run_loop
-            run_loop(say, stack, ADMIN, teams[TEAMS[1][0]][0], clock_now, render)
+            looped.finish()
         finally:
             stack.stop()
+    # SQLite's cross-process writer lock (storage/writers.py): nobody writes now.
+    (out / f"{DB_NAME}-writer.lock").unlink(missing_ok=True)
     say(f"\nDemo database: {out / DB_NAME}")
 
 

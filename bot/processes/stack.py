@@ -11,7 +11,7 @@ from bot.app import create_app
 from bot.config import Settings, load_settings
 from bot.context import Candor
 from bot.processes.clock import Clock
-from bot.processes.web import make_wsgi
+from bot.processes.web import make_wsgi, server_options
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -48,8 +48,13 @@ class LocalStack:
     def start(self, with_clock: bool = False) -> LocalStack:
         from waitress.server import create_server
 
-        self._server = create_server(self.wsgi, host="127.0.0.1", port=0, threads=8,
-                                     ident="candor-test")
+        # `candor serve`'s own settings (threads, connection limit), less
+        # waitress's body limit: over it waitress may reset the connection
+        # before a client still sending reads its 413; the app's own check
+        # (make_wsgi) answers 413 every time.
+        options = {k: v for k, v in server_options().items() if k != "max_request_body_size"}
+        self._server = create_server(self.wsgi, host="127.0.0.1", port=0, ident="candor-test",
+                                     **options)
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="candor-web")
         self._thread.start()
         self.sender = self.sender_for(self.fake)

@@ -117,14 +117,34 @@ def starting(environ, start_response):
                   b'{"ok": false, "reason": "starting"}', "application/json")
 
 
-def listen(wsgi, port: int, *, host: str = "0.0.0.0", threads: int = 8):
+# Waitress stops accepting past `connection_limit` open connections (its
+# default is 100). Slack keeps connections alive, so in a click storm the
+# 101st clinician's request sat in the kernel's queue until another
+# connection closed: seconds, measured at 200 concurrent (benchmarks/submits.py).
+# Idle keep-alive connections cost a file descriptor each, not a thread; poll()
+# instead of select() so more than 1,024 descriptors work.
+CONNECTION_LIMIT = 1000
+THREADS = 8  # chosen by measurement: see benchmarks/submits.py --threads
+
+
+def server_options(threads: int | None = None) -> dict:
+    """The waitress settings `candor serve` uses (and the benchmarks' bare bolt)."""
+    # Waitress warns "Task queue depth is N" on every request that finds its
+    # threads busy: in a click storm, a log line per submit (measured: 3% of
+    # the process's CPU). /healthz and the ack times say more.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    return {"threads": threads or THREADS, "connection_limit": CONNECTION_LIMIT, "backlog": 2048,
+            "asyncore_use_poll": True, "max_request_body_size": MAX_BODY}
+
+
+def listen(wsgi, port: int, *, host: str = "0.0.0.0", threads: int | None = None):
     """Bind now, so a taken port fails before anything else and the caller
     can say where it listens; serve with `run`. Without `wsgi` yet, set
     `.application` before `run`."""
     from waitress.server import create_server
 
-    return create_server(wsgi or starting, host=host, port=port, threads=threads,
-                         max_request_body_size=MAX_BODY, ident="candor")
+    return create_server(wsgi or starting, host=host, port=port, ident="candor",
+                         **server_options(threads or THREADS))
 
 
 def run(server) -> None:
@@ -141,5 +161,5 @@ def run(server) -> None:
         server.close()
 
 
-def serve(wsgi, port: int, threads: int = 8) -> None:
+def serve(wsgi, port: int, threads: int | None = None) -> None:
     run(listen(wsgi, port, threads=threads))

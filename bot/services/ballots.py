@@ -8,12 +8,14 @@ sent it: nothing here takes, stores or logs a user id.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
 from analytics.instruments import derived_scores
 from analytics.questions import Question
-from bot.blocks.checkin import COMMENT_MAX
+from analytics.segments import clean_role, clean_tenure
+from bot.blocks.checkin import COMMENT_MAX, SegmentAsk
 from bot.context import Candor
 from bot.services import digests, people
 from bot.services.errors import (
@@ -28,6 +30,7 @@ from storage import rounds, workspaces
 from storage.ballot_box import (
     BadTicket,
     Ballot,
+    BallotTooLarge,
     Ticket,
     comment_fits,
     submit_facts,
@@ -141,6 +144,7 @@ class CheckinForm:
 
     refusal: str | None  # "not_invited", "closed" or "already"; None to answer
     questions: list[Question]
+    ask: SegmentAsk = SegmentAsk()  # the voluntary role and tenure questions
 
 
 def checkin_form(c: Candor, team_id: str, token: str | None) -> CheckinForm:
@@ -159,7 +163,10 @@ def checkin_form(c: Candor, team_id: str, token: str | None) -> CheckinForm:
         if c.box.is_spent(s, ticket):
             return CheckinForm("already", [])
         qs = {q.key: q for q in workspaces.questions(s, team_id)}
-        return CheckinForm(None, [qs[k] for k in rnd.question_keys if k in qs])
+        ws = workspaces.require(s, team_id)
+        ask = SegmentAsk(bool(ws.ask_role), bool(ws.ask_tenure), ws.role_labels or None,
+                         ws.min_score_n)
+        return CheckinForm(None, [qs[k] for k in rnd.question_keys if k in qs], ask)
 
 
 @dataclass(frozen=True)
@@ -174,15 +181,24 @@ def _scrubber(c: Candor, team_id: str, version) -> people.Scrubber:
     """The roster's scrubber, with no query when the version just read in the
     submit's transaction matches the one `people.scrubber` cached (the web
     process rebuilds it off the request path when the roster changes)."""
-    hit = c.cache.get("scrubber", {}).get(team_id)
-    if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == version:
-        return hit[1]
-    return people.scrubber(c, team_id)
+    def cached():
+        hit = c.cache.get("scrubber", {}).get(team_id)
+        return hit[1] if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == version else None
+
+    found = cached()
+    if found is not None:
+        return found
+    # One build at a time: when a round has just opened, the first submits
+    # all miss together, and each building its own scrubber cost every one
+    # of them the build (the warm-up thread runs only every 30 s).
+    with c.cache.setdefault("scrubber_build", threading.Lock()):
+        found = cached()
+        return found if found is not None else people.scrubber(c, team_id)
 
 
 def record_ballot(c: Candor, team_id: str, token: str | None,
                   answers: dict[str, int | None], comment: str | None,
-                  lang: str = "en") -> Thanks:
+                  lang: str = "en", segments: dict[str, str | None] | None = None) -> Thanks:
     """Spend the ticket and seal the answers; returns what the thank-you shows.
     Raises RoundClosed, AlreadyAnswered, NotInvited, InvalidBallot; database
     errors propagate untouched so the caller can tell the clinician nothing
@@ -215,15 +231,21 @@ def record_ballot(c: Candor, team_id: str, token: str | None,
         # changes nothing observable but the CPU of scrubbing it.
         scrubber = _scrubber(c, team_id, facts.roster_refreshed_at)
         scrubbed = scrubber.scrub(text) if text else None
-        sealed = c.box.seal_ballot(Ballot(ticket.team_label, clean, scrubbed or None),
-                                   form.opened_at)
-        with c.db.one_writer():
-            try:
-                c.box.deposit(conn, ticket, team_id, sealed)
-            except RoundClosed:
-                _forget_round(c, ticket.round_id)
-                raise
-            conn.commit()
+        # Role and tenure are voluntary: an unknown value is stored as "not
+        # stated", and both are coarsened at close (analytics.segments).
+        seg = segments or {}
+        try:
+            sealed = c.box.seal_ballot(Ballot(ticket.team_label, clean, scrubbed or None,
+                                              clean_role(seg.get("role")),
+                                              clean_tenure(seg.get("tenure"))),
+                                       form.opened_at)
+        except BallotTooLarge:
+            raise InvalidBallot({"comment": "modal.comment_too_long"}) from None
+        try:
+            c.db.commit_write(conn, lambda w: c.box.deposit(w, ticket, team_id, sealed))
+        except RoundClosed:
+            _forget_round(c, ticket.round_id)
+            raise
     log.info("ballot sealed")
     return Thanks(resources_text(facts, lang), bool(facts.dm_receipts))
 

@@ -37,6 +37,7 @@ from bot.slackapi import history
 from storage import ballot_box, workspaces
 from storage import rounds as round_rows
 from storage.models import Round
+from storage.segments import segment_counts
 
 log = logging.getLogger("candor.digest")
 
@@ -67,9 +68,14 @@ def build(c: Candor, team_id: str, round_id: int | None = None) -> tuple[Digest,
             s, ws, rounds, lookback=closed[12:12 + differencing.LOOKBACK])
         texts = {r.id: c.box.read_comments(s, r.id) for r in rounds[:2]}
         published = frozenset(rounds[0].published or [])
-    comments = {rid: comment_infos(t) for rid, t in texts.items()}
+        # every round looked at, so segments compare against earlier rounds too
+        segs = segment_counts(s, team_id, [i.round_id for i in infos])
+        labels = ws.role_labels
+    # Last round's comments give only theme counts: no sentiment scored.
+    comments = {rid: comment_infos(t, moods=rid == rounds[0].id) for rid, t in texts.items()}
     digest = build_digest(infos[0], infos[1:], counts, comments, questions, thresholds,
-                          published=published, rng=rounds[0].id)
+                          published=published, rng=rounds[0].id, segment_counts=segs,
+                          role_labels=labels)
     return digest, rounds[0].id
 
 
@@ -346,19 +352,22 @@ def _chart(c: Candor, rnd: Round, channel: str, digest: Digest | None = None,
     for f in uploads:
         f["filename"] = f["filename"].replace(".png", f"-{tag}.png")
     try:
-        c.client_for(rnd.team_id).files_upload_v2(channel=channel, file_uploads=uploads)
+        resp = c.client_for(rnd.team_id).files_upload_v2(channel=channel, file_uploads=uploads)
     except Exception as e:  # the digest is posted: a chart failure must not undo or repeat it
         log.warning("digest posted, chart upload failed (will retry): %s", _error_name(e))
         with c.db.session() as s:
             round_rows.chart_attempt_failed(s, rnd.id, c.now(), _error_name(e))
         return "retry"
-    _chart_done(c, rnd)
+    # The heatmap's id lets the leaders' App Home show this very image (slack_file).
+    heat = [f.get("id") for f in (resp.get("files") or [])
+            if str(f.get("name") or "").startswith("candor-teams")]
+    _chart_done(c, rnd, heat[0] if heat else None)
     return "posted"
 
 
-def _chart_done(c: Candor, rnd: Round) -> None:
+def _chart_done(c: Candor, rnd: Round, heatmap_file_id: str | None = None) -> None:
     with c.db.session() as s:
-        round_rows.mark_chart_posted(s, rnd.id, c.now())
+        round_rows.mark_chart_posted(s, rnd.id, c.now(), heatmap_file_id)
 
 
 def _error_name(e: Exception) -> str:
@@ -375,7 +384,9 @@ def export_csv(c: Candor, team_id: str, fh, rounds: int = 12) -> int:
             raise ServiceError("There is no closed round to export yet.")
         infos, counts, questions, thresholds = _load(s, ws, closed)
         published = {r.id: r.published or [] for r in closed}
-    digests = history_digests(infos, counts, questions, thresholds, published)[:rounds]
+        segs = (segment_counts(s, team_id, [r.id for r in closed]), ws.role_labels)
+    digests = history_digests(infos, counts, questions, thresholds, published,
+                              segments=segs)[:rounds]
     rows = export_rows(digests)
     write_csv(rows, fh)
     for d, info in zip(digests, infos, strict=False):

@@ -77,7 +77,7 @@ def publish_home(c: Candor, team_id: str, user_id: str, lang: str | None = None)
     blocks = []
     if people.is_admin(c, team_id, user_id):
         blocks += admin_blocks(admin_summary(c, team_id))
-    blocks += dashboard.blocks_for(c, team_id, user_id)
+    blocks += dashboard.blocks_for(c, team_id, user_id, lang)
     blocks += clinician_blocks(lang, paused=paused,
                                next_when=None if paused else next_checkin(c, team_id, user_id, lang),
                                resources=res, min_n=min_n,

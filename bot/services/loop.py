@@ -16,18 +16,21 @@ from slack_sdk.errors import SlackApiError
 
 from analytics.digest import Digest, change_text
 from analytics.questions import short_label
+from analytics.stats import pct
 from analytics.text.themes import THEMES
-from bot.blocks.kit import section
 from bot.blocks.loop import (
     STATUSES,
     TEXT_MAX,
     ActionItem,
     commit_modal,
+    committed_notice,
     leaders_only_modal,
     reminder_message,
     status_confirmation,
 )
 from bot.context import Candor
+from bot.i18n import t
+from bot.services import people
 from bot.services.errors import Invalid, ServiceError
 from bot.slackapi import directory
 from storage import actions as action_rows
@@ -111,22 +114,28 @@ def _measure_for(answers: str, theme_measures: dict[str, str]) -> str | None:
     return key if kind == "measure" else theme_measures.get(key)
 
 
-def _labels(c: Candor, team_id: str) -> tuple[dict[str, str], dict[str, str]]:
+def _labels(c: Candor, team_id: str, lang: str = "en") -> tuple[dict[str, str], dict[str, str]]:
+    """(answers value -> words in `lang`, theme -> its first measure)."""
     with c.db.session() as s:
         qs = workspaces.questions(s, team_id)
     theme_measures: dict[str, str] = {}
     for q in qs:
         if q.theme:
             theme_measures.setdefault(q.theme, q.key)
-    return dict(answer_options(c, team_id)), theme_measures
+    if lang == "en":
+        return dict(answer_options(c, team_id)), theme_measures
+    words = {f"measure:{q.key}": t(lang, "loop.measure", label=q.text_es.strip()) for q in qs}
+    words.update({f"theme:{th}": t(lang, "loop.theme", theme=th) for th in THEMES})
+    return words, theme_measures
 
 
 def _item(row: ActionRow, labels: dict[str, str], theme_measures: dict[str, str],
-          moved: tuple[str, ...] = ()) -> ActionItem:
+          moved: tuple[str, ...] = (), since_round: int | None = None) -> ActionItem:
     return ActionItem(id=row.id, text=row.text, owner_id=row.owner_id, due_on=row.due_on,
                       status=row.status, note=row.note or "", moved=moved,
                       answers_label=labels.get(row.answers, row.answers),
-                      measure=_measure_for(row.answers, theme_measures))
+                      measure=_measure_for(row.answers, theme_measures),
+                      since_round=since_round)
 
 
 # -- committing ------------------------------------------------------------------
@@ -205,26 +214,53 @@ def update_status(c: Candor, team_id: str, user_id: str, action_id: int,
         return _item(row, *_labels(c, team_id))
 
 
-def open_items(c: Candor, team_id: str) -> list[ActionItem]:
+def open_items(c: Candor, team_id: str, lang: str = "en") -> list[ActionItem]:
     with c.db.session() as s:
         rows = action_rows.listed(s, team_id, open_only=True)
-        labels = _labels(c, team_id)
+        labels = _labels(c, team_id, lang)
         return [_item(r, *labels) for r in rows]
 
 
-def owned_items(c: Candor, team_id: str, user_id: str) -> list[ActionItem]:
-    return [a for a in open_items(c, team_id) if a.owner_id == user_id]
+def owned_items(c: Candor, team_id: str, user_id: str, lang: str = "en") -> list[ActionItem]:
+    return [a for a in open_items(c, team_id, lang) if a.owner_id == user_id]
+
+
+def _lang(c: Candor, team_id: str, user_id: str) -> str:
+    try:
+        return people.lang_of(c, team_id, user_id)
+    except Exception:  # Slack can't say now: English rather than no message
+        return "en"
+
+
+def confirmation(c: Candor, team_id: str, user_id: str,
+                 action_id: int) -> tuple[list[dict], str]:
+    """What replaces the owner's reminder once they move the action, in their language."""
+    lang = _lang(c, team_id, user_id)
+    with c.db.session() as s:
+        row = action_rows.get(s, team_id, action_id)
+        if row is None:
+            raise ServiceError("That action doesn't exist any more.")
+        return status_confirmation(_item(row, *_labels(c, team_id, lang)), lang)
 
 
 # -- the digest's Actions section ------------------------------------------------
 
 def measure_changes(digest: Digest) -> dict[str, str]:
     """measure key -> the digest's own honest-change wording, for measures
-    whose organisation figure it published."""
+    whose organisation figure it published; and "key@N" -> the figure round
+    N's digest published (from the trend, which holds only published
+    figures), so an action can say where its measure stood when committed."""
     out = {}
     for m in digest.metrics:
         if m.org is not None and m.change is not None:
             out[m.key] = f"{m.org.rate_text()} {m.rate_name} now, {change_text(m)}"
+    for line in digest.trend.lines:
+        for p in line.points:
+            if p.round_number == digest.round_number:
+                continue
+            shown = f"{pct(p.value)}%" if p.value is not None else p.band
+            if shown:
+                out[f"{line.key}@{p.round_number}"] = shown
     return out
 
 
@@ -237,11 +273,13 @@ def section_items(c: Candor, team_id: str, round_id: int) -> list[ActionItem]:
             raise ServiceError("That round doesn't exist in this workspace.")
         earlier = [r for r in round_rows.closed(s, team_id, limit=50) if r.number < this.number]
         since = earlier[0].closed_at if earlier else None
+        numbers = {r.id: r.number for r in earlier}
         moves = action_rows.moves_since(s, team_id, since)
         rows = [r for r in action_rows.listed(s, team_id, limit=200)
                 if r.status in action_rows.OPEN or r.id in moves]
         labels = _labels(c, team_id)
-        return [_item(r, *labels, moved=tuple(moves.get(r.id, ()))) for r in rows]
+        return [_item(r, *labels, moved=tuple(moves.get(r.id, ())),
+                      since_round=numbers.get(r.round_id)) for r in rows]
 
 
 # -- the clock: reminders --------------------------------------------------------
@@ -264,7 +302,8 @@ def remind_due(c: Candor) -> int:
 
 
 def _send_reminder(c: Candor, row: ActionRow, now: datetime) -> int:
-    blocks, text = reminder_message(_item(row, *_labels(c, row.team_id)))
+    lang = _lang(c, row.team_id, row.owner_id)
+    blocks, text = reminder_message(_item(row, *_labels(c, row.team_id, lang)), lang)
     try:
         c.client_for(row.team_id, "poster").chat_postMessage(channel=row.owner_id, blocks=blocks,
                                                             text=text)
@@ -283,10 +322,12 @@ def tell_owner(c: Candor, team_id: str, item: ActionItem, by: str) -> None:
     """A DM to the new owner (unless they committed it themselves)."""
     if item.owner_id == by:
         return
-    blocks, _ = status_confirmation(item)
-    text = f"<@{by}> committed an action you own, due {item.due_on:%A %d %B}."
     try:
-        c.client_for(team_id).chat_postMessage(channel=item.owner_id, text=text,
-                                               blocks=[section(text), *blocks[:-1]])
+        lang = _lang(c, team_id, item.owner_id)
+        with c.db.session() as s:
+            row = action_rows.get(s, team_id, item.id)
+        blocks, text = committed_notice(_item(row, *_labels(c, team_id, lang)) if row else item,
+                                        by, lang)
+        c.client_for(team_id).chat_postMessage(channel=item.owner_id, text=text, blocks=blocks)
     except Exception as e:  # the action is saved; the reminder still comes
         log.warning("could not tell an action's owner: %s", type(e).__name__)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from cryptography.fernet import InvalidToken
 
 from bot.context import Candor
-from storage import maintenance
+from storage import installations, maintenance
 from storage import rounds as round_rows
 
 log = logging.getLogger("candor.operations")
@@ -89,9 +89,20 @@ def rotate_keys(c: Candor, batch_size: int = 500,
     for table, purpose in maintenance.SEALED_PURPOSES.items():
         report.rotated[table], report.unreadable[table] = _rotate_table(
             c, table, purpose, batch_size, progress)
+    report.rotated["Slack (OAuth)"], report.unreadable["Slack (OAuth)"] = _rotate_slack_tokens(c)
     log.info("key rotation finished", extra={"rotated": report.total,
                                              "unreadable": sum(report.unreadable.values())})
     return report
+
+
+def _rotate_slack_tokens(c: Candor) -> tuple[int, int]:
+    """Re-seal the OAuth installs' tokens (few rows: one transaction)."""
+    sealer = c.keyring.sealer(installations.TOKEN_PURPOSE)
+    try:
+        with c.db.session() as s:
+            return installations.reseal(s.connection(), sealer, opener=sealer), 0
+    except InvalidToken:
+        return 0, 1
 
 
 def _rotate_table(c: Candor, table: str, purpose: str, batch_size: int,

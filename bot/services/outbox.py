@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from analytics.calendar import zone
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
 from bot.blocks.checkin import prompt_blocks, reminder_blocks, when
+from bot.blocks.loop import summary_for
 from bot.context import Candor, NotInstalled, epoch
 from bot.i18n import lang_for
 from bot.slackapi import history
@@ -36,6 +37,12 @@ EVENT_TYPE = "candor_invite"
 # Errors that no retry will fix.
 PERMANENT = {"user_not_found", "account_inactive", "channel_not_found", "cannot_dm_bot",
              "user_disabled", "is_archived", "invalid_auth", "not_authed", "missing_scope"}
+
+
+def teams_with_work(c: Candor) -> list[str]:
+    """Workspaces with invitations due, or left mid-send."""
+    with c.db.session() as s:
+        return outbox_rows.teams_with_work(s, c.now())
 
 
 def due(c: Candor, limit: int = 500, team_id: str | None = None) -> list[int]:
@@ -57,9 +64,11 @@ def _content(c: Candor, s, d: Delivery) -> tuple[list[dict], str]:
     """The DM in the person's language, with the close time in their zone. An
     invitation gets a fresh ticket, made here and never stored."""
     if d.kind == action_rows.SUMMARY_KIND:
-        # "You said, we did": the text the leader confirmed, the same for everyone.
+        # "You said, we did": the text the leader confirmed, in the person's language.
         summary = action_rows.summary(s, d.round_id)
-        return summary.blocks, summary.text
+        person = workspaces.person(s, d.team_id, d.user_id)
+        return summary_for(summary.blocks, summary.text,
+                           lang_for(person.locale if person else None))
     rnd = round_rows.by_id(s, d.round_id)
     ws = workspaces.get(s, d.team_id)
     person = workspaces.person(s, d.team_id, d.user_id)
@@ -160,14 +169,15 @@ def deliver_due(c: Candor, workers: int = 4, limit: int = 500, team_id: str | No
         return dict(Counter(ex.map(lambda i: claim_and_send(c, i), ids)))
 
 
-def recover_orphans(c: Candor, older_than: timedelta | None = None) -> dict:
+def recover_orphans(c: Candor, older_than: timedelta | None = None,
+                    team_id: str | None = None) -> dict:
     """Rows left in "sending" by a process that died (or by a send whose
     outcome was unknown). Look for the message in the DM before sending again:
     kill -9 must neither lose nor double. History is Tier 1 (a call a minute),
     so rows it can't check yet stay "sending" for a later tick."""
     with c.db.session() as s:
         rows = outbox_rows.sending_rows(
-            s, None if older_than is None else c.now() - older_than)
+            s, None if older_than is None else c.now() - older_than, team_id)
     out = {"found": 0, "requeued": 0, "failed": 0, "unchecked": 0}
     for d in rows:
         try:

@@ -25,7 +25,7 @@ LOOKUP_TTL = 60.0  # admin rights and languages are re-read from Slack after thi
 def refresh_roster(c: Candor, team_id: str) -> dict[str, Person]:
     people = {m.user_id: Person(team_id=team_id, user_id=m.user_id, names=m.names, tz=m.tz,
                                 locale=m.locale, active=m.active)
-              for m in directory.members(c.client_for(team_id))}
+              for m in directory.members(c.client_for(team_id), team_id)}
     with c.db.session() as s:
         workspaces.replace_roster(s, team_id, list(people.values()), c.now())
     return people
@@ -129,11 +129,17 @@ def is_admin(c: Candor, team_id: str, user_id: str) -> bool:
         if e.response.get("error") in ("user_not_found", "user_not_visible"):
             return False
         raise  # Slack is struggling: say so, rather than wrongly refuse an admin
-    # On Enterprise Grid an admin's home workspace may differ from this one.
-    teams = {u.get("team_id", team_id), *((u.get("enterprise_user") or {}).get("teams") or [])}
-    ok = directory.is_workspace_admin(u) and team_id in teams
+    # In this workspace, or the Grid org it belongs to (org admins count).
+    ok = directory.is_admin_in(u, team_id, workspace_enterprise(c, team_id))
     _remember(c, "admin", key, ok)
     return ok
+
+
+def workspace_enterprise(c: Candor, team_id: str) -> str | None:
+    """The Grid org a workspace belongs to, as candor recorded it (None outside Grid)."""
+    with c.db.session() as s:
+        ws = workspaces.get(s, team_id)
+        return ws.enterprise_id if ws is not None else None
 
 
 def lang_of(c: Candor, team_id: str, user_id: str) -> str:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from analytics.calendar import NowPlan, describe, next_send_day
+from analytics.instruments import module_of
 from analytics.privacy import band
 from analytics.questions import active_modules, items_for_round
 from bot.context import Candor
@@ -28,6 +30,25 @@ def _check_can_open(c: Candor, team_id: str) -> None:
             raise ServiceError("There is no audience yet. Add one with `/candor audience add #channel`.")
 
 
+# Long modules come at most about monthly: rotation by round number alone
+# would let hand-sent rounds (counted as weekly) bring one every few days.
+MODULE_GAP = timedelta(days=25)  # monthly schedules open 28 or 35 days apart
+
+
+def _modules_due(s, team_id: str, bank, now: datetime) -> list[str]:
+    """The modules that are on, or none while a module was asked less than
+    MODULE_GAP ago (the module's turn then passes to a later round)."""
+    on = active_modules(bank)
+    if not on:
+        return on
+    for r in round_rows.closed(s, team_id, limit=200):  # newest first
+        if now - r.opened_at >= MODULE_GAP:
+            break
+        if any(module_of(k) for k in r.question_keys or ()):
+            return []
+    return on
+
+
 def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = None) -> Round:
     """Open a round and queue one invitation (and one reminder) per audience member.
 
@@ -48,8 +69,8 @@ def open_round(c: Candor, team_id: str, plan=None, schedule_key: str | None = No
         number = round_rows.next_number(s, team_id)
         workspaces.sync_bank(s, team_id)  # new items and wording reach older workspaces
         bank = workspaces.questions(s, team_id)
-        keys = items_for_round(bank, active_modules(bank), number, ws.schedule_every,
-                               ws.max_questions)
+        keys = items_for_round(bank, _modules_due(s, team_id, bank, now), number,
+                               ws.schedule_every, ws.max_questions)
         times = {uid: plan.times(roster[uid].tz or ws.default_tz) for uid in invite}
         rnd = Round(team_id=team_id, number=number, status="open", opened_at=now,
                     closes_at=max(t.closes for t in times.values()), schedule_key=schedule_key,

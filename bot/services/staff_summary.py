@@ -20,6 +20,7 @@ from analytics import privacy
 from analytics.digest import Digest, MetricSummary, change_text
 from bot.blocks.loop import SummaryData, summary_blocks, summary_confirm_modal, summary_pick_modal
 from bot.context import Candor
+from bot.i18n import LANGS, t
 from bot.services import digests, loop, outbox
 from bot.services.errors import ServiceError
 from bot.services.people import is_admin
@@ -59,30 +60,73 @@ def org_published(published: frozenset[str], m: MetricSummary) -> bool:
     return privacy.TOTAL in (exact if m.org.exact else shown)
 
 
-def finding(m: MetricSummary) -> str:
-    """One measure in plain words."""
+def _rounds_words(lang: str, numbers) -> str:
+    """"round 4", "rounds 1–3" or "rounds 1, 2 and 4", as the digest says it."""
+    ns = sorted(set(numbers))
+    if len(ns) == 1:
+        return t(lang, "summary.round", n=ns[0])
+    if ns == list(range(ns[0], ns[-1] + 1)):
+        return t(lang, "summary.rounds_span", first=ns[0], last=ns[-1])
+    return t(lang, "summary.rounds_list", most=", ".join(map(str, ns[:-1])), last=ns[-1])
+
+
+def _change(lang: str, m: MetricSummary) -> str:
+    """A real change in `lang`: the digest's own verdict (English: its very words)."""
+    if lang == "en":
+        return change_text(m)
+    c = m.change
+    n = abs(c.points)  # type: ignore[union-attr]
+    points = t(lang, "summary.point" if n == 1 else "summary.points", n=n)
+    return t(lang, "summary.rose" if c.direction > 0 else "summary.fell",  # type: ignore[union-attr]
+             points=points, rounds=_rounds_words(lang, c.rounds_before))  # type: ignore[union-attr]
+
+
+def finding(m: MetricSummary, lang: str = "en", label: str | None = None) -> str:
+    """One measure in plain words; `label` is the question as staff read it
+    (default: the digest's short label)."""
     value = m.org.rate_text()  # type: ignore[union-attr]
-    if m.is_burnout:
-        words = f"{value} of you reported symptoms of burnout"
-    elif m.rate_name == "yes":
-        words = f"{value} of you answered yes to “{m.label}”"
-    else:
-        words = f"{value} of you answered favourably on “{m.label}”"
-    return f"{words} ({change_text(m)})" if m.flagged else words
+    kind = "burnout" if m.is_burnout else ("yes" if m.rate_name == "yes" else "favourable")
+    words = t(lang, f"summary.{kind}", value=value, label=label or m.label)
+    return t(lang, "summary.with_change", finding=words, change=_change(lang, m)) \
+        if m.flagged else words
 
 
-def findings(digest: Digest, published: frozenset[str]) -> tuple[str, ...]:
+def findings(digest: Digest, published: frozenset[str], lang: str = "en",
+             labels: dict[str, str] | None = None) -> tuple[str, ...]:
     """Two or three org-level findings: real changes first, then burnout."""
     shown = [m for m in digest.metrics if org_published(published, m)]
     shown.sort(key=lambda m: (not m.flagged, not m.is_burnout))
-    return tuple(finding(m) for m in shown[:MAX_FINDINGS])
+    return tuple(finding(m, lang, (labels or {}).get(m.key)) for m in shown[:MAX_FINDINGS])
 
 
-def _response(digest: Digest, published: frozenset[str], min_n: int) -> str | None:
+def _response(digest: Digest, published: frozenset[str], min_n: int,
+              lang: str = "en") -> str | None:
     r = digest.response
     if privacy.TOTAL not in published or r.respondents is None or r.respondents < min_n:
         return None
-    return f"{r.respondents} of {r.invited} people invited answered ({r.pct}%)"
+    return t(lang, "summary.response", respondents=r.respondents, invited=r.invited, pct=r.pct)
+
+
+def _dates(lang: str, digest: Digest) -> str:
+    """The round's dates in `lang` (English: the digest's own words)."""
+    if lang == "en":
+        return digest.dates_text
+    a, b = digest.opened_on, digest.closes_on
+
+    def one(d, year: bool) -> str:
+        words = t(lang, "summary.due", day=d.day, month=t(lang, f"date.month.{d.month}"))
+        return t(lang, "summary.year", date=words, year=d.year) if year else words
+    if a == b:
+        return one(a, True)
+    return t(lang, "summary.span", first=one(a, a.year != b.year), last=one(b, True))
+
+
+def _labels(c: Candor, team_id: str, lang: str) -> dict[str, str] | None:
+    """The questions as staff read them in `lang` (English: the digest's labels)."""
+    if lang == "en":
+        return None
+    with c.db.session() as s:
+        return {q.key: q.text_es.strip() for q in workspaces.questions(s, team_id)}
 
 
 def _load(c: Candor, team_id: str, round_id: int | None = None):
@@ -106,17 +150,40 @@ def _load(c: Candor, team_id: str, round_id: int | None = None):
 
 
 def data(c: Candor, team_id: str, round_id: int | None = None,
-         picked: tuple[int, ...] = ()) -> tuple[SummaryData, tuple[str, ...], int]:
-    """The summary of a round (default: the latest closed one), the comments
-    the digest published (a leader may pick some), and the round id."""
+         picked: tuple[int, ...] = (), lang: str = "en",
+         ) -> tuple[SummaryData, tuple[str, ...], int]:
+    """The summary of a round (default: the latest closed one) in `lang`, the
+    comments the digest published (a leader may pick some), and the round id."""
     digest, rid, number, published, k = _load(c, team_id, round_id)
+    return _data(c, team_id, (digest, rid, number, published, k), picked, lang)
+
+
+def _data(c: Candor, team_id: str, loaded, picked: tuple[int, ...], lang: str,
+          ) -> tuple[SummaryData, tuple[str, ...], int]:
+    digest, rid, number, published, k = loaded
     quoted = digest.comments if digest.themes is not None else ()
     chosen = tuple(quoted[i] for i in sorted(set(picked)) if 0 <= i < len(quoted))
     items = tuple(a for a in loop.section_items(c, team_id, rid) if a.status != "dropped")
-    return SummaryData(round_number=number, dates=digest.dates_text,
-                       response=_response(digest, published, k),
-                       findings=findings(digest, published), actions=items, comments=chosen,
-                       min_n=k), tuple(quoted), rid
+    labels = _labels(c, team_id, lang)
+    return SummaryData(round_number=number, dates=_dates(lang, digest),
+                       response=_response(digest, published, k, lang),
+                       findings=findings(digest, published, lang, labels), actions=items,
+                       comments=chosen, min_n=k, lang=lang), tuple(quoted), rid
+
+
+def every_language(c: Candor, team_id: str, round_id: int, picked: tuple[int, ...],
+                   ) -> tuple[SummaryData, dict[str, dict]]:
+    """The English summary, and the message in every language staff may have
+    ({lang: {"blocks", "text"}}), all from one build of the digest."""
+    loaded = _load(c, team_id, round_id)
+    out: dict[str, dict] = {}
+    english = None
+    for lang in LANGS:
+        d = _data(c, team_id, loaded, picked, lang)[0]
+        english = english or d
+        blocks, text = summary_blocks(d)
+        out[lang] = {"blocks": blocks, "text": text}
+    return english, out  # type: ignore[return-value]
 
 
 # -- where it goes -----------------------------------------------------------------
@@ -125,7 +192,8 @@ def where(c: Candor, team_id: str, round_id: int | None = None) -> str:
     with c.db.session() as s:
         channel = action_rows.staff_channel(s, team_id)
         n = len(action_rows.invited(s, round_id)) if round_id and not channel else 0
-    return f"to <#{channel}>" if channel else f"by DM to the {n} people invited"
+    return (f"to <#{channel}> (in English)" if channel else
+            f"by DM to the {n} people invited, each in their Slack language (English or Spanish)")
 
 
 def set_channel(c: Candor, team_id: str, channel: str | None) -> str:
@@ -178,12 +246,13 @@ def publish(c: Candor, team_id: str, user_id: str, meta: str) -> str:
     rid, picked = parse_meta(meta)
     if rid is None:
         raise ServiceError("That summary can't be read; open it again.")
-    d, _, rid = data(c, team_id, rid, picked)
-    blocks, text = summary_blocks(d)
+    d, by_lang = every_language(c, team_id, rid, picked)
+    blocks, text = by_lang["en"]["blocks"], by_lang["en"]["text"]
     with c.db.session() as s:
         channel = action_rows.staff_channel(s, team_id)
+        # DMs go in each person's language; a channel has none, so it gets English.
         if not action_rows.add_summary(s, StaffSummary(
-                round_id=rid, team_id=team_id, text=text, blocks=blocks, channel=channel,
+                round_id=rid, team_id=team_id, text=text, blocks=by_lang, channel=channel,
                 published_by=user_id, published_at=c.now())):
             raise ServiceError(f"Round {d.round_number}'s staff summary was already published.")
         if channel is None:

@@ -32,8 +32,23 @@ def _channel_name(c: Candor, team_id: str, channel: str, given: str | None) -> s
     return channel_info(c, team_id, channel).get("name") or given or channel
 
 
+def _audience_channel(c: Candor, team_id: str, channel: str, given: str | None) -> str:
+    """The channel's name, once it is known to be this workspace's. On
+    Enterprise Grid one org-wide token sees every workspace's channels; an
+    audience channel belongs to the workspace where it was added, whose
+    roster (users.list with its team_id) decides who in it is invited. A
+    channel of another workspace of the org is refused."""
+    info = channel_info(c, team_id, channel)
+    teams = info.get("shared_team_ids") or (
+        [info["context_team_id"]] if info.get("context_team_id") else [])
+    if teams and team_id not in teams and not info.get("is_org_shared"):
+        raise ServiceError(f"<#{channel}> belongs to another workspace of your organization. "
+                           "Add it from that workspace, where its members are invited.")
+    return info.get("name") or given or channel
+
+
 def audience_add(c: Candor, team_id: str, channel: str, name: str | None) -> str:
-    label = _channel_name(c, team_id, channel, name)
+    label = _audience_channel(c, team_id, channel, name)
     with c.db.session() as s:
         workspaces.ensure(s, team_id)
         if workspaces.has_audience(s, team_id, channel):

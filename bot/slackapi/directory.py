@@ -50,10 +50,29 @@ def is_workspace_admin(u: dict) -> bool:
         and not u.get("deleted")
 
 
-def members(client: WebClient) -> list[Member]:
+def is_admin_in(u: dict, team_id: str, enterprise_id: str | None = None) -> bool:
+    """Whether users.info's `u` may run candor's admin commands in workspace
+    `team_id`: an admin or owner of that very workspace, or, on Enterprise
+    Grid, an admin or owner of the org the workspace belongs to
+    (`enterprise_user`). A workspace admin elsewhere in the org, or anyone
+    from another org (Slack Connect), is not."""
+    if u.get("deleted"):
+        return False
+    org = u.get("enterprise_user") or {}
+    if org.get("is_admin") or org.get("is_owner") or org.get("is_primary_owner"):
+        if enterprise_id and org.get("enterprise_id") == enterprise_id:
+            return True
+    # Top-level flags are about the user's own workspace (`team_id`).
+    return is_workspace_admin(u) and u.get("team_id", team_id) == team_id
+
+
+def members(client: WebClient, team_id: str | None = None) -> list[Member]:
+    """The workspace's people. `team_id` is required with an org-wide (Grid)
+    token and ignored with a workspace's own (Slack's users.list docs)."""
+    extra = {"team_id": team_id} if team_id else {}
     return [Member(user_id=m["id"], names=_names(m), tz=m.get("tz"), locale=m.get("locale"),
                    active=is_invitable(m))
-            for m in pages(client.users_list, "members", include_locale=True)]
+            for m in pages(client.users_list, "members", include_locale=True, **extra)]
 
 
 def channel_members(client: WebClient, channel_id: str) -> list[str]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import random
 
 import pytest
@@ -21,7 +22,7 @@ from analytics.digest import (
     rounds_label,
     team_line,
 )
-from analytics.stats import MIN_TEST_N, Z_TEST
+from analytics.stats import EXACT_TEST, MIN_TEST_N
 from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N, MIN_SCORE_FLOOR
 from tests.builders import QS, build, burnout_answers, make_round, team
 
@@ -270,6 +271,39 @@ def test_comment_infos_injected():
     assert out == [CommentInfo("Pay is low", ("pay",), -0.3)]
 
 
+def test_comment_infos_score_sentiment_only_where_a_mood_is_used():
+    scored: list[str] = []
+
+    def polarity(s: str) -> float:
+        scored.append(s)
+        return -0.3
+
+    def tags(s: str) -> list[str]:
+        return ["pay"] if "Pay" in s else []
+
+    out = comment_infos(["Pay is low", "Fine"], tag_themes=tags, polarity=polarity)
+    assert [c.sentiment for c in out] == [-0.3, None] and scored == ["Pay is low"]
+    assert comment_infos(["Pay is low"], tags, polarity, moods=False)[0].sentiment is None
+    assert scored == ["Pay is low"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_earlier_rounds_plan_only_the_questions_they_asked(seed, monkeypatch):
+    # Earlier rounds skip planning questions they didn't ask; the digest must
+    # be the same as when every round plans the whole bank.
+    rng = random.Random(seed)
+    rounds = []
+    for n in range(1, 9):
+        drop = rng.sample([q.key for q in QS], rng.randint(0, len(QS) - 1))
+        teams = {t: {k: v for k, v in team(rng.randint(2, 14), rng.randint(0, 4)).items()
+                     if k not in drop} for t in "ABCD"}
+        rounds.append(make_round(n, teams))
+    got = build(rounds)
+    builder = importlib.import_module("analytics.digest.build")
+    monkeypatch.setattr(builder, "_view_questions", lambda qs, grouped, r, i: qs)
+    assert build(rounds) == got
+
+
 def test_reserved_team_label_rejected():
     info, rows = make_round(1, {privacy.TOTAL: team(10, 1)})
     with pytest.raises(ValueError):
@@ -339,5 +373,5 @@ def test_one_test_per_measure_on_the_rate_never_the_mean():
                                               "support": [5] * 10 + [3] * 25 + [1] * 5}})
     d = build_digest(cur_info, [prev_info], prev_rows + cur_rows, {}, QS)
     assert [m.key for m in d.metrics] == ["burnout", "support"]
-    assert all(m.change.test == Z_TEST and m.change.points == 0 for m in d.metrics)
+    assert all(m.change.test == EXACT_TEST and m.change.points == 0 for m in d.metrics)
     assert d.flagged == () and d.headline[0].startswith("No real change since round 1")

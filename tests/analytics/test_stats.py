@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -11,11 +12,12 @@ from statsmodels.stats.multitest import multipletests
 
 from analytics import stats
 from analytics.stats import (
-    FISHER,
+    EXACT_BELOW_H,
+    EXACT_TEST,
     MIN_CHANGE_POINTS,
     MIN_TEST_N,
-    Z_MIN_N,
     Z_TEST,
+    barnard_p,
     compare,
     correct,
     fisher_p,
@@ -66,6 +68,18 @@ def test_pct_rounds_half_up_everywhere():
         assert pct(k / 200) == want
 
 
+def test_barnard_p_is_scipys_two_sample_test_in_either_order():
+    # Rows of scipy's table are outcomes, columns the two samples; a swapped
+    # table would test a different question and give a different p.
+    want = sps.barnard_exact([[7, 8], [12, 3]], pooled=True).pvalue
+    assert barnard_p(7, 19, 8, 11) == pytest.approx(want)
+    assert barnard_p(8, 11, 7, 19) == pytest.approx(want)
+    assert barnard_p(0, 20, 0, 30) == 1.0
+    assert math.isnan(barnard_p(1, 0, 1, 5))
+    # Barnard never rejects less than Fisher's test conditioned on the margins.
+    assert barnard_p(10, 17, 4, 17) < fisher_p(10, 17, 4, 17)
+
+
 def test_two_proportion_p_matches_the_z_test():
     # The pooled z statistic, by the textbook, against what the digest uses.
     k1, n1, k0, n0 = 20, 40, 10, 40
@@ -80,10 +94,14 @@ def test_compare_pools_each_side_and_picks_the_test_by_size():
     c = compare([(12, 30), (14, 34)], [(5, 31), (6, 33), (7, 30)], (5, 4), (3, 2, 1))
     assert (c.k_now, c.n_now, c.k_before, c.n_before) == (26, 64, 18, 94)
     assert c.rounds_now == (5, 4) and c.rounds_before == (3, 2, 1)
-    assert c.test == Z_TEST and c.p == two_proportion_p(26, 64, 18, 94)
+    # 64 against 94 answers is small (n1*n0/(n1+n0) = 38): the exact test.
+    assert c.test == EXACT_TEST and c.p == barnard_p(26, 64, 18, 94)
     assert c.points == pct(26 / 64) - pct(18 / 94)
-    small = compare([(8, Z_MIN_N - 1)], [(2, 40)], (2,), (1,))
-    assert small.test == FISHER and small.p == fisher_p(8, Z_MIN_N - 1, 2, 40)
+    big = compare([(150, 300)], [(150, 400)], (2,), (1,))  # 300*400/700 = 171
+    assert big.test == Z_TEST and big.p == two_proportion_p(150, 300, 150, 400)
+    edge = EXACT_BELOW_H * 2  # n1 = n0 = 2h sits exactly on the boundary
+    assert compare([(1, edge)], [(1, edge)], (2,), (1,)).test == Z_TEST
+    assert compare([(1, edge - 1)], [(1, edge)], (2,), (1,)).test == EXACT_TEST
     assert compare([], [(1, 4)], (), (1,)) is None
 
 
@@ -105,6 +123,17 @@ def test_correction_is_holm_over_the_whole_digest():
     # Alone, p=0.03 would be real; in a family of five it is not.
     assert correct([_change(0.03, 20)])[0].real
     assert not out[1].real
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.01, 0.05, 0.5, 1.0])),
+                min_size=1, max_size=8))
+def test_holm_equals_statsmodels(ps):
+    # The oracle runs a full gc.collect() per call (why stats.holm exists):
+    # half a second each in this test process. The arithmetic is untouched.
+    with mock.patch("gc.collect", return_value=0):
+        want = multipletests(ps, alpha=stats.ALPHA, method="holm")[1]
+    assert stats.holm(ps) == pytest.approx(list(want), abs=1e-12)
 
 
 def test_real_needs_the_minimum_change_and_enough_answers():

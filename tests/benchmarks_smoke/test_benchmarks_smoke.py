@@ -81,6 +81,22 @@ def test_close_runs(capsys):
     out = capsys.readouterr().out
     assert "close + digest s" in out and "goals:" in out
 
+def test_scale_out_runs(capsys):
+    import os
+
+    argv = ["--n", "24", "--rates", "40,30,20", "--settle", "0.5"]
+    server = os.environ.get("TEST_DATABASE_URL", "")
+    if server.startswith("postgres"):
+        argv += ["--database-url", server]
+    assert _load("scale_out").main(argv) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith("TSCALE")]
+    assert len(rows) == 3, out
+    # invited, delivered, missed, doubled: everyone once, nobody twice
+    assert all(r[2:6] == ["24", "24", "0", "0"] for r in rows), out
+    assert "duplicates: 0" in out
+
+
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch):
     # The benchmarks pass every setting to their subprocesses explicitly.

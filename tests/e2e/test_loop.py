@@ -7,6 +7,7 @@ Forged payloads from non-members change nothing and are refused."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -63,10 +64,19 @@ def test_the_loop_closes(stack, fake, db):
     _close(stack, fake)  # 1. the digest posts
 
     # 6 (first half). Leaders see their view in App Home; nobody else does.
+    fake.wait_for(lambda: _count(db, Round, Round.heatmap_file_id.is_not(None)) == 1)
     leader_home = _home(stack, fake, ADMIN)
     assert "candor · leaders" in leader_home and "Round 1" in leader_home
     assert "Burnout: " in leader_home and "Caseload is manageable: " in leader_home
-    assert "candor · leaders" not in _home(stack, fake, NOBODY)
+    # The team heatmap: the very image posted under the digest, by its Slack file id
+    # (the fake refuses a slack_file that isn't an image shared in a conversation).
+    posted = [f for f in fake.files if f["name"].startswith("candor-teams")]
+    assert len(posted) == 1 and posted[0]["channel"] == "CLEADERS01"
+    image = next(b for b in fake.home_view(ADMIN)["blocks"] if b["type"] == "image")
+    assert image["slack_file"] == {"id": posted[0]["id"]}
+    assert image["alt_text"] == posted[0]["alt_txt"]
+    other = _home(stack, fake, NOBODY)
+    assert "candor · leaders" not in other and posted[0]["id"] not in other
 
     # 2. A leader commits the digest's suggested action (the Commit button).
     home = fake.home_view(ADMIN)
@@ -134,15 +144,30 @@ def test_the_loop_closes(stack, fake, db):
 
     r = s.submit(NOBODY, confirm, apply=False)
     assert "only members of the digest channel" in _dump(r.json)
+    # Step 1 forged too: refused in place, and no confirmation opens for them.
+    n = len(fake.views_opened)
+    r = s.submit(NOBODY, pick, answers={"comments": ["0"]}, apply=False)
+    assert "only members of the digest channel" in _dump(r.json)
+    assert len(fake.views_opened) == n
     assert _count(db, StaffSummary) == 0
 
     s.submit(ADMIN, confirm)
     fake.wait_for(lambda: any("Published" in m.get("text", "") for m in fake.dm_messages(ADMIN)))
     assert _count(db, Delivery, Delivery.kind == "summary") == len(INVITED)
     staff_summary.deliver_due(c)
+    # Each person gets it once, in their own Slack language (UA0000000 is es-ES).
+    spanish = {INVITED[0]}
     for uid in INVITED:
-        got = [m for m in fake.dm_messages(uid) if "You said, we did" in m.get("text", "")]
-        assert len(got) == 1, uid
+        head = "Ustedes dijeron, hicimos" if uid in spanish else "You said, we did"
+        got = [m for m in fake.dm_messages(uid)
+               if "You said, we did" in m.get("text", "") or "Ustedes dijeron" in m.get("text", "")]
+        assert len(got) == 1 and head in got[0]["text"], uid
+    es = _dump(next(m for m in fake.dm_messages(INVITED[0])
+                    if "Ustedes dijeron" in m.get("text", ""))["blocks"])
+    assert "Respondieron 13 de las 13 personas invitadas (100%)" in es
+    assert re.search(r"\(\d{1,2} de [a-z]+ de \d{4}\)", es)  # the round's date, in Spanish
+    assert "síntomas de agotamiento" in es and "(hecha)" in es and f"<@{OWNER}>" in es
+    assert "of you" not in es and "Thank you" not in es
     body = _dump(got[0]["blocks"])
     assert "team-alpha" not in body and "team-beta" not in body
     assert f"<@{OWNER}>" in body and "(done)" in body
@@ -184,3 +209,27 @@ def test_a_forged_commit_button_opens_a_refusal(stack, fake, db):
     assert "only members of the digest channel" in _dump(view)
     assert "only candor admins" in s.slash(NOBODY, "summary").json["text"]
     assert _count(db, ActionRow) == 0 and _count(db, StaffSummary) == 0
+
+
+def test_a_spanish_speaking_owner_gets_the_loop_in_spanish(stack, fake, db):
+    """The owner may be any staff member: their DMs, the buttons and the
+    confirmation are in their Slack language (TEAM_A[0] is es-ES)."""
+    c, s, owner = stack.candor, stack.sender, TEAM_A[0]
+    s.slash(ADMIN, "digest channel <#CLEADERS01|leaders>")
+    fake.wait_for(lambda: fake.responses_for(ADMIN))
+    _home(stack, fake, ADMIN)
+    view = click_and_wait(stack, ADMIN, "commit_action", view=fake.home_view(ADMIN),
+                          value=_dump({"t": "Proteger la supervisión", "a": "burnout"}),
+                          block_id="leader")
+    due = (c.now() + timedelta(days=2)).date()
+    s.submit(ADMIN, view, answers={"text": "Proteger la supervisión", "answers": "measure:burnout",
+                                   "owner": owner, "due": due.isoformat(), "note": ""})
+    fake.wait_for(lambda: any("se comprometió con una acción a tu cargo" in m.get("text", "")
+                              for m in fake.dm_messages(owner)))
+    assert loop.remind_due(c) == 1
+    (reminder,) = [m for m in fake.dm_messages(owner) if "Recordatorio" in m.get("text", "")]
+    dump = _dump(reminder["blocks"])
+    assert "Responde a: Medida:" in dump and "Reminder" not in dump and "Answers" not in dump
+    s.click(owner, "action_status.done", message=reminder)
+    fake.wait_for(lambda: _count(db, ActionRow, ActionRow.status == "done") == 1)
+    fake.wait_for(lambda: any("ahora está hecha" in _dump(m) for m in fake.dm_messages(owner)))

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from bot.context import NotInstalled
 from storage import installations
+from storage.keys import Keyring
 from storage.models import Workspace
 from tests.builders import ADMIN
 from tests.e2e.installs import B_ADMIN, T_A, T_B, eventually, fake_org, install, oauth_stack
@@ -30,9 +31,14 @@ def stack(db, database_url, org):
 
 
 def _installs(db) -> list[tuple]:
+    """(team, bot token) of each install, the token unsealed with the stack's
+    key (LocalStack's default): it is never stored as Slack issued it."""
+    sealer = Keyring("s" * 40).sealer(installations.TOKEN_PURPOSE)
     with db.engine.connect() as c:
         t = installations.installations
-        return c.execute(select(t.c.team_id, t.c.bot_token).order_by(t.c.team_id)).all()
+        rows = c.execute(select(t.c.team_id, t.c.bot_token).order_by(t.c.team_id)).all()
+    assert all(tok.startswith(installations.SEALED) for _, tok in rows)
+    return [(team, installations.open_token(sealer, tok)) for team, tok in rows]
 
 
 def _workspace(db, team):

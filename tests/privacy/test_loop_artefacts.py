@@ -44,14 +44,23 @@ def _round(stack, fake, uids, comment=None) -> str:
     return _dump(fake.channel_messages("CLEADERS01")[0])
 
 
-def _leader_home(stack, fake) -> str:
+def _leader_home(stack, fake, images: list | None = None) -> str:
+    """The leaders' view as text; its images go to `images` (if given)."""
     n = len(fake.calls_to("views.publish"))
     stack.sender.app_home_opened(ADMIN)
     fake.wait_for(lambda: len(fake.calls_to("views.publish")) > n)
     blocks = fake.home_view(ADMIN)["blocks"]
     start = next(i for i, b in enumerate(blocks) if "candor · leaders" in _dump(b))
     end = next(i for i, b in enumerate(blocks[start:], start) if b["type"] == "divider")
-    return _dump(blocks[start:end])
+    view = blocks[start:end]
+    if images is not None:
+        images += [b for b in view if b["type"] == "image"]
+    return _dump([b for b in view if b["type"] != "image"])
+
+
+def _heatmap_recorded(db) -> bool:
+    with db.session() as s:
+        return s.query(Round).filter(Round.heatmap_file_id.is_not(None)).count() > 0
 
 
 def _publish(stack, fake) -> str:
@@ -74,7 +83,17 @@ def _publish(stack, fake) -> str:
 
 def test_staff_summary_and_home_show_only_digest_figures(stack, fake, db):
     digest = _round(stack, fake, TEAM_A + TEAM_B, comment="rota is unfair")
-    summary, home = _publish(stack, fake), _leader_home(stack, fake)
+    fake.wait_for(lambda: _heatmap_recorded(db))  # the images go up just after the post
+    images: list = []
+    summary, home = _publish(stack, fake), _leader_home(stack, fake, images)
+    # App Home's one image is the heatmap already posted under the digest, to the
+    # same people (digest-channel members), named by its id: nothing new is shown.
+    posted = [f for f in fake.files if f["channel"] == "CLEADERS01"
+              and f["name"].startswith("candor-teams")]
+    assert [i["slack_file"] for i in images] == [{"id": posted[0]["id"]}]
+    assert images[0]["alt_text"] == posted[0]["alt_txt"]
+    heat = set(FIGURES.findall(images[0]["alt_text"]))
+    assert heat <= set(FIGURES.findall(digest)), heat - set(FIGURES.findall(digest))
     for artefact in (summary, home):
         figures = set(FIGURES.findall(artefact))
         assert figures, artefact

@@ -269,7 +269,8 @@ def test_spent_tickets_cannot_be_tied_to_anyone_even_with_the_key(db, box, close
     # What the attacker can decrypt with the key holds no person either.
     sealer = kr.sealer("ballot")
     opened = [json.loads(sealer.decrypt(t.encode())) for t in mid_round["sealed"]]
-    assert all(set(b) == {"t", "a", "c"} for b in opened)
+    # team, answers, comment, and the voluntary role and tenure (issue 14)
+    assert all(set(b) == {"t", "a", "c", "r", "y"} for b in opened)
     assert not any(u in json.dumps(opened) for u in USERS)
 
 

@@ -18,6 +18,7 @@ from storage.ballot_box import (
     BadTicket,
     Ballot,
     BallotBox,
+    BallotTooLarge,
     RoundClosed,
     merge_small_teams,
 )
@@ -198,3 +199,22 @@ def test_storage_order_does_not_follow_submission_order(db, box):
     # |rho| of a uniform shuffle of 60 has sd 0.13: 0.55 is over 4 sd (about
     # once in 30,000 runs); arrival order gives 1.
     assert abs(rho) < 0.55, rho
+
+
+def test_every_sealed_ballot_is_one_size_or_refused(box):
+    """Near the padding block's edge, a role, a tenure or a wider answer must
+    not tip one ballot into a second block (its size would tell them apart):
+    the widest variant has to fit, or the ballot is refused."""
+    label = "€" * 128  # the longest team label, three bytes a letter
+    keys = [f"q{i}".ljust(20, "k") for i in range(10)]
+    for length in range(3880, 3960):  # every comment length across the block's edge
+        sizes, refused = set(), 0
+        for value, role, tenure in [(1, None, None), (100, "case_manager", "2to5")]:
+            ballot = Ballot(label, dict.fromkeys(keys, value), "x" * length, role, tenure)
+            try:
+                sizes.add(len(box.seal_ballot(ballot, OPENED)))
+            except BallotTooLarge:
+                refused += 1
+        assert refused in (0, 2), length  # both fit, or neither does: never one of them
+        assert len(sizes) <= 1, length
+

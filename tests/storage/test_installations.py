@@ -1,5 +1,7 @@
-"""The OAuth tables (migration 0007) are exactly what slack_sdk's stores
-build and use: same columns, types, nullability and indexes."""
+"""The OAuth tables (migrations 0007, 0010) are exactly what slack_sdk's
+stores build and use (same columns, types, nullability and indexes), but for
+the token columns, wider to hold sealed tokens; and no token is stored in
+plain text."""
 
 from __future__ import annotations
 
@@ -18,11 +20,13 @@ def _shape(table) -> tuple:
 
 
 def test_tables_match_the_stores_own_definitions():
+    from bot.slackapi.installs import SealedInstallationStore
+
     md = MetaData()
     theirs = {
-        "slack_installations": SQLAlchemyInstallationStore.build_installations_table(
+        "slack_installations": SealedInstallationStore.build_installations_table(
             md, "slack_installations"),
-        "slack_bots": SQLAlchemyInstallationStore.build_bots_table(md, "slack_bots"),
+        "slack_bots": SealedInstallationStore.build_bots_table(md, "slack_bots"),
         "slack_oauth_states": SQLAlchemyOAuthStateStore.build_oauth_states_table(
             md, "slack_oauth_states"),
     }
@@ -30,6 +34,10 @@ def test_tables_match_the_stores_own_definitions():
     assert set(ours) == set(theirs)
     for name, table in theirs.items():
         assert _shape(ours[name]) == _shape(table), name
+    # ...and slack_sdk's own, but for the widened token columns.
+    plain = SQLAlchemyInstallationStore.build_bots_table(MetaData(), "slack_bots")
+    widened = {c[0] for c in set(_shape(plain)[0]) ^ set(_shape(ours["slack_bots"])[0])}
+    assert widened == {"bot_token", "bot_refresh_token"}
 
 
 def test_the_migration_creates_them(db):

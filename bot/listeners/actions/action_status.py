@@ -22,8 +22,11 @@ def action_status(ack, body, context, respond):
     except ServiceError as e:
         say(c, body, user, str(e))
         return
-    if body.get("response_url"):  # the reminder DM: show the new status in place
-        blocks, text = status_confirmation(item)
+    if body.get("response_url"):  # the reminder DM: show the new status in place,
+        try:  # in the language of whoever pressed it
+            blocks, text = loop.confirmation(c, team, user, item.id)
+        except ServiceError:
+            blocks, text = status_confirmation(item)
         respond(blocks=blocks, text=text, replace_original=True)
     else:
         home.republish_home(c, team, user)

@@ -1,11 +1,21 @@
-"""The digest's **Details** button: a modal with the test behind each verdict."""
+"""The digest's **Details** button: a modal with the test behind each verdict.
+
+The digest is for the digest channel (and the admins who preview it), so its
+details are too: payloads can be crafted, so anyone else gets a refusal in
+the modal's place, as with the digest's **Commit** button."""
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 from bot.blocks.digest_details import details_modal, unavailable_modal
 from bot.listeners._util import asker, open_form, say_form_failed
-from bot.services import digests
-from bot.services.errors import ServiceError
+from bot.services import digests, loop
+from bot.services.errors import SLACK_DOWN, ServiceError
+from bot.services.people import is_admin
+
+NOT_FOR_YOU = ("Only members of the digest channel and candor's admins can see "
+               "a digest's details.")
 
 
 def digest_details(ack, body, context, client):
@@ -16,9 +26,22 @@ def digest_details(ack, body, context, client):
     if not (team and user and trigger):
         return
     try:
-        # The round is looked up in the clicker's own workspace only.
-        view = details_modal(digests.build(c, team, int(value))[0])
+        if not (loop.is_leader(c, team, user) or is_admin(c, team, user)):
+            view = unavailable_modal(NOT_FOR_YOU)
+        else:
+            # The round is looked up in the clicker's own workspace only.
+            view = details_modal(digests.build(c, team, _round_id(value))[0])
+    except SlackApiError:
+        view = unavailable_modal(SLACK_DOWN)
     except (ServiceError, ValueError):
         view = unavailable_modal("The details of this digest are no longer available.")
     if not open_form(c, trigger, view, team=team):
         say_form_failed(c, body, user)
+
+
+def _round_id(value: str) -> int:
+    """The button's round id; a forged one too long for the database's
+    integer is refused here like any other unknown round."""
+    if not (value.isascii() and value.isdigit() and len(value) <= 12):
+        raise ValueError("not a round id")
+    return int(value)

@@ -40,6 +40,7 @@ def start_checkin(ack, body, context, client):
         return
     view = (refusal_modal(lang, form.refusal) if form.refusal
             # The language rides along, so the submit needn't look the person up.
-            else checkin_modal(lang, form.questions, {"k": ticket, "l": lang, **_dm_of(body)}))
+            else checkin_modal(lang, form.questions, {"k": ticket, "l": lang, **_dm_of(body)},
+                               form.ask))
     if not open_form(c, trigger, view, team=team):
         say_form_failed(c, body, user, lang)

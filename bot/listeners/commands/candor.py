@@ -14,7 +14,7 @@ from bot.commands import HELP, Command, UsageError, parse
 from bot.context import Candor
 from bot.i18n import t
 from bot.listeners._util import SLACK_NO_FORM, candor, open_form, team_of
-from bot.services import digests, home, rounds, settings, staff_summary, workspace
+from bot.services import digests, home, rounds, segments, settings, staff_summary, workspace
 from bot.services.errors import ServiceError, friendly
 from bot.services.people import is_admin, lang_of
 
@@ -96,6 +96,9 @@ HANDLERS: dict[str, Callable[[Asked], str | None]] = {
     "modules.off": lambda a: settings.set_module(a.c, a.team, a.args["module"], False),
     "organization.show": lambda a: settings.organization_text(a.c, a.team),
     "organization.set": lambda a: settings.set_organization(a.c, a.team, a.args["name"]),
+    "segments.show": lambda a: segments.segments_text(a.c, a.team),
+    "segments.ask": lambda a: segments.set_ask(a.c, a.team, a.args["dim"], a.args["on"]),
+    "segments.label": lambda a: segments.set_label(a.c, a.team, a.args["role"], a.args["text"]),
 }
 
 
@@ -143,7 +146,9 @@ def _run(ack, cmd: Command, a: Asked) -> None:
 
 
 def _answer(ack, respond, cmd: Command, text: str) -> None:
-    if cmd.slow or cmd.opens_form:
+    # A slow command may fail before its ack (the admin check asks Slack):
+    # then the answer is the ack, never silence.
+    if (cmd.slow or cmd.opens_form) and getattr(ack, "response", None) is not None:
         respond(text=text, response_type="ephemeral", replace_original=False)
     else:
         ack(text=text, response_type="ephemeral")

@@ -62,6 +62,19 @@ def _answers(view: dict) -> tuple[dict[str, int | None], str | None]:
     return answers, comment
 
 
+def _segments(view: dict) -> dict[str, str | None]:
+    """The voluntary role and tenure picks (the service keeps only known keys)."""
+    values = (view.get("state") or {}).get("values") if isinstance(view.get("state"), dict) else None
+    out: dict[str, str | None] = {}
+    for dim in ("role", "tenure"):
+        block = (values or {}).get(f"seg_{dim}") if isinstance(values, dict) else None
+        el = block.get("answer") if isinstance(block, dict) else None
+        opt = el.get("selected_option") if isinstance(el, dict) else None
+        v = opt.get("value") if isinstance(opt, dict) else None
+        out[dim] = v if isinstance(v, str) and len(v) < 20 else None
+    return out
+
+
 def _lang(c, team: str | None, user: str | None, meta: dict) -> str:
     """The language the modal was opened in (Start check-in puts it in the
     metadata, so a submit needn't look the person up); else the person's."""
@@ -86,7 +99,8 @@ def checkin_submitted(ack, body, context, client):
     try:
         # The thank-you's text is read in the ballot's own transaction, before
         # it commits: a fault after the ballot is stored can't ask to retry.
-        thanks = ballots.record_ballot(c, team, ticket, answers, comment, lang)
+        thanks = ballots.record_ballot(c, team, ticket, answers, comment, lang,
+                                       segments=_segments(view))
     except InvalidBallot as e:
         ack(response_action="errors", errors={
             ("comment" if k == "comment" else f"q_{k}"): t(lang, v, max=1000)

@@ -44,6 +44,9 @@ def _conv_json(fake: FakeSlack, conv: dict[str, Any]) -> dict[str, Any]:
         "num_members": len(conv["members"]),
         "topic": {"value": "", "creator": "", "last_set": 0},
         "purpose": {"value": "", "creator": "", "last_set": 0},
+        # On Grid, the workspace(s) of the org the channel belongs to.
+        **({"context_team_id": fake.team_id, "shared_team_ids": [fake.team_id],
+            "is_org_shared": False} if fake.enterprise_id else {}),
     }
 
 

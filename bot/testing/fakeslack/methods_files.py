@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .api import SlackError, api_method, int_param, json_value
+from .blockkit import IMAGE_TYPES
 
 if TYPE_CHECKING:
     from .server import FakeSlack
@@ -50,9 +51,12 @@ def _files_complete_upload(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]
     for item, pending in uploads:
         fid = str(item["id"])
         del fake._pending_uploads[fid]
+        url = f"{fake.base_url}/files-pri/{fake.team_id}-{fid}/{pending['filename']}"
         results.append(
             {
                 "id": fid,
+                "url_private": url,
+                "permalink": f"{fake.base_url}/files/{fake.bot_user_id}/{fid}/{pending['filename']}",
                 "created": now,
                 "timestamp": now,
                 "name": pending["filename"],
@@ -85,6 +89,8 @@ def _files_complete_upload(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]
                     "id": r["id"],
                     "name": r["name"],
                     "title": r["title"],
+                    "url_private": r["url_private"],
+                    "permalink": r["permalink"],
                     "alt_txt": r["alt_txt"],
                     "content": r["_content"],
                     "size": r["size"],
@@ -97,3 +103,18 @@ def _files_complete_upload(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]
     for r in results:
         del r["_content"]
     return {"files": results}
+
+
+def usable_file(fake: FakeSlack, ref: dict[str, Any]) -> bool:
+    """Whether an image block's slack_file ({"id"} or {"url": url_private or
+    permalink}) names a png/jpg/jpeg/gif this app uploaded and shared into a
+    conversation: one uploaded but shared nowhere is private to the uploader,
+    and Slack rejects it in blocks. Called under the state lock."""
+    for f in fake._files:
+        if ref.get("id") not in (None, f["id"]):
+            continue
+        if ref.get("url") is not None and ref["url"] not in (f.get("url_private"), f.get("permalink")):
+            continue
+        if f.get("channel") and str(f["name"]).rpartition(".")[2].lower() in IMAGE_TYPES:
+            return True
+    return False

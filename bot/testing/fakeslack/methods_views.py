@@ -14,7 +14,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .api import SlackError, api_method, json_value
-from .blockkit import validate_view
+from .blockkit import slack_file_errors, validate_view
+from .methods_files import usable_file
 from .state import Workspace
 
 if TYPE_CHECKING:
@@ -185,6 +186,9 @@ class Views(Workspace):
     def _view_param(self, params: dict[str, Any]) -> dict[str, Any]:
         view = json_value(params.get("view"))
         errors = validate_view(view)
+        if not errors:
+            errors = slack_file_errors(view.get("blocks"), "/view/blocks",
+                                       lambda ref: usable_file(self, ref))
         if errors:
             raise SlackError("invalid_arguments", errors)
         return view

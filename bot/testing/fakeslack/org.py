@@ -15,7 +15,15 @@ side of an OAuth install.
   slack_sdk sends them, or form fields) exchanges that code for the
   workspace's bot token; with `rotation=True` the token expires and comes
   with a refresh token, and `grant_type=refresh_token` issues a new token
-  (the old one then stops working).
+  and a new refresh token (the old token then stops working, and a refresh
+  token works only once, as Slack's docs say). `refreshes` counts them.
+
+Enterprise Grid: `grid(enterprise_id, name)` makes the workspaces one org.
+Authorizing with `team=<enterprise id>` is then an org-wide install: one org
+token for every workspace of the org. A call with it goes to the workspace
+its `team_id` names, else to the one owning the channel or user it names;
+users.list without `team_id` (and any call naming none) gets
+`missing_argument`, as Slack requires team_id with an org token.
 
 Each workspace's own server still serves its response_urls, uploads and
 Socket Mode; only the Web API is shared.
@@ -86,6 +94,9 @@ class FakeOrg:
         self._refresh: dict[str, str] = {}  # refresh token -> team id
         self.calls: list[tuple[str, str, str]] = []  # (team id, method, token), routed calls
         self.refused: list[tuple[str, str | None]] = []  # (method, token) with no workspace
+        self.orgs: dict[str, str] = {}  # Grid org id -> name
+        self.refreshes = 0  # tokens renewed with a refresh token
+        self._org_tokens: dict[str, str] = {}  # valid org-wide bot token -> org id
         self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         for fake in fakes:
@@ -159,6 +170,76 @@ class FakeOrg:
             for refresh in [r for r, team in self._refresh.items() if team == team_id]:
                 del self._refresh[refresh]
 
+    def grid(self, enterprise_id: str = "E0GRID0001", name: str = "Health System") -> str:
+        """All these workspaces are one Enterprise Grid org."""
+        with self._lock:
+            self.orgs[enterprise_id] = name
+            for fake in self.fakes.values():
+                fake.enterprise_id, fake.enterprise_name = enterprise_id, name
+        return enterprise_id
+
+    def make_org_admin(self, team_id: str, user_id: str) -> None:
+        """An org admin (users.info: enterprise_user.is_admin)."""
+        with self.fakes[team_id]._lock:
+            self.fakes[team_id]._users[user_id]["org_admin"] = True
+
+    def _in_org(self, enterprise_id: str) -> list[FakeSlack]:
+        return [f for f in self.fakes.values() if f.enterprise_id == enterprise_id]
+
+    def _route_in_org(self, enterprise_id: str, params: dict[str, Any]) -> str | None:
+        """The workspace an org-token call is about: its team_id, else the one
+        owning the channel or user it names."""
+        fakes = self._in_org(enterprise_id)
+        if params.get("team_id"):
+            return next((f.team_id for f in fakes if f.team_id == params["team_id"]), None)
+        for key in ("channel", "channel_id", "user", "users", "user_id", "trigger_id",
+                    "view_id"):
+            ident = str(params.get(key) or "").split(",")[0]
+            for fake in fakes:
+                if ident and ident != fake.bot_user_id and any(
+                        ident in known for known in (fake._convs, fake._users,
+                                                     fake._triggers, fake._views)):
+                    return fake.team_id
+        return None
+
+    def _gather_uploads(self, enterprise_id: str, team: str, files: Any) -> None:
+        """An org token's upload URL came from one workspace's server; the
+        file is shared where the channel is: move it there first."""
+        items = json_value(files) if isinstance(files, str) else files or []
+        target = self.fakes[team]
+        for fake in self._in_org(enterprise_id):
+            if fake is target:
+                continue
+            with fake._lock:
+                moved = {i.get("id"): fake._pending_uploads.pop(i.get("id"))
+                         for i in items if isinstance(i, dict)
+                         and i.get("id") in fake._pending_uploads}
+            with target._lock:
+                target._pending_uploads.update(moved)
+
+    def _org_api(self, enterprise_id: str, method: str, params: dict[str, Any],
+                 token: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method == "auth.test":
+            first = self._in_org(enterprise_id)[0]
+            return 200, {"ok": True, "enterprise_id": enterprise_id, "team_id": None,
+                         "user_id": first.bot_user_id, "bot_id": first.bot_id,
+                         "is_enterprise_install": True}, {}
+        team = self._route_in_org(enterprise_id, params)
+        if team is None and method == "files.getUploadURLExternal":
+            team = self._in_org(enterprise_id)[0].team_id  # files are the org's
+        if method == "files.completeUploadExternal" and team is not None:
+            self._gather_uploads(enterprise_id, team, params.get("files"))
+        if team is None:
+            with self._lock:
+                self.refused.append((method, token))
+            return 200, {"ok": False, "error": "missing_argument"}, {}
+        with self._lock:
+            self.calls.append((team, method, token))
+        params.pop("team_id", None)
+        status, headers, body = self.fakes[team].handle_api(method, params,
+                                                            self.fakes[team].bot_token)
+        return status, body, headers
+
     # ------------------------------------------------------------------ Slack's side of OAuth
 
     def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
@@ -169,7 +250,7 @@ class FakeOrg:
         redirect = query.get("redirect_uri") or self.redirect_uri
         if not redirect:
             return 400, {}, "bad_redirect_uri"
-        if team not in self.fakes:
+        if team not in self.fakes and team not in self.orgs:
             return 400, {}, "invalid_team"
         code = f"{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
         with self._lock:
@@ -201,9 +282,11 @@ class FakeOrg:
             return {"ok": False, "error": "invalid_client_id"}
         with self._lock:
             if params.get("grant_type") == "refresh_token":
-                team = self._refresh.get(params.get("refresh_token") or "")
+                # A refresh token works once (Slack revokes it on use).
+                team = self._refresh.pop(params.get("refresh_token") or "", None)
                 if team is None:
                     return {"ok": False, "error": "invalid_refresh_token"}
+                self.refreshes += 1
                 return {"ok": True, **self._issue(self.fakes[team])}
             grant = self._codes.pop(params.get("code") or "", None)
             if grant is None:
@@ -211,11 +294,26 @@ class FakeOrg:
             team, redirect, user = grant
             if params.get("redirect_uri") not in (None, "", redirect):
                 return {"ok": False, "error": "bad_redirect_uri"}
+            if team in self.orgs:
+                return self._org_install(team, user)
             fake = self.fakes[team]
             return {"ok": True, "app_id": fake.app_id, "authed_user": {"id": user},
                     "bot_user_id": fake.bot_user_id,
                     "team": {"id": fake.team_id, "name": fake.team_name},
                     "enterprise": None, "is_enterprise_install": False, **self._issue(fake)}
+
+    def _org_install(self, enterprise_id: str, user: str) -> dict[str, Any]:
+        """An org-wide install: one token for the whole org, no team."""
+        first = self._in_org(enterprise_id)[0]
+        token = f"xoxb-{enterprise_id}-org-{secrets.token_hex(8)}"
+        self._org_tokens[token] = enterprise_id
+        for fake in self._in_org(enterprise_id):
+            fake.org_wide = True
+        return {"ok": True, "app_id": first.app_id, "authed_user": {"id": user},
+                "bot_user_id": first.bot_user_id, "team": None, "token_type": "bot",
+                "scope": "chat:write,users:read,commands", "access_token": token,
+                "enterprise": {"id": enterprise_id, "name": self.orgs[enterprise_id]},
+                "is_enterprise_install": True}
 
     # ------------------------------------------------------------------ the Web API
 
@@ -226,6 +324,10 @@ class FakeOrg:
             return 200, self.oauth_access(params), {}
         with self._lock:
             team = self._tokens.get(token or "")
+            org = self._org_tokens.get(token or "")
+        if org is not None:
+            return self._org_api(org, method, params, token or "")
+        with self._lock:
             if team is None:
                 self.refused.append((method, token))
             else:

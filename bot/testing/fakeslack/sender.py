@@ -61,6 +61,17 @@ class Interactions:
     def _team(self, team_id: str | None = None) -> dict[str, Any]:
         return {"id": team_id or self.fake.team_id, "domain": self.fake.team_domain}
 
+    def _org(self) -> dict[str, Any]:
+        """Interactivity's org fields. Installed org-wide on Grid, Slack sends
+        `team: null` (the workspace is only in user.team_id)."""
+        ent = getattr(self.fake, "enterprise_id", None)
+        if not ent:
+            return {}
+        org_wide = bool(getattr(self.fake, "org_wide", False))
+        team = None if org_wide else {**self._team(), "enterprise_id": ent}
+        return {"team": team, "is_enterprise_install": org_wide,
+                "enterprise": {"id": ent, "name": self.fake.enterprise_name}}
+
     def _resolve_view(self, view: dict[str, Any] | str) -> dict[str, Any]:
         if isinstance(view, str):
             found = self.fake.view(view)
@@ -96,7 +107,11 @@ class Interactions:
             "command": command,
             "text": text,
             "api_app_id": self.fake.app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if getattr(self.fake, "org_wide", False)
+            else "false",
+            **({"enterprise_id": self.fake.enterprise_id,
+                "enterprise_name": self.fake.enterprise_name}
+               if getattr(self.fake, "enterprise_id", None) else {}),
             "response_url": self.fake.new_response_url(user_id, channel_id),
             "trigger_id": self._trigger(user_id, overrides),
         }
@@ -165,6 +180,7 @@ class Interactions:
             "enterprise": None,
             "is_enterprise_install": False,
             "actions": [act],
+            **self._org(),
         }
         if resolved_view is not None:
             # Actions inside views carry the view and no response_url.
@@ -225,6 +241,7 @@ class Interactions:
             "response_urls": [],
             "is_enterprise_install": False,
             "enterprise": None,
+            **self._org(),
         }
         reply = self.post_payload(payload, **overrides)
         if apply and reply.status == 200 and submitted.get("id"):
@@ -243,6 +260,7 @@ class Interactions:
             "is_cleared": False,
             "is_enterprise_install": False,
             "enterprise": None,
+            **self._org(),
         }
         return self.post_payload(payload, **overrides)
 
@@ -272,13 +290,16 @@ class Interactions:
             "event_time": int(time.time()),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": team,
+                    # Installed org-wide: the authorization is the org's, no team.
+                    "enterprise_id": getattr(self.fake, "enterprise_id", None),
+                    "team_id": None if getattr(self.fake, "org_wide", False) else team,
                     "user_id": self.fake.bot_user_id,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": bool(getattr(self.fake, "org_wide", False)),
                 }
             ],
+            **({"enterprise_id": self.fake.enterprise_id}
+               if getattr(self.fake, "enterprise_id", None) else {}),
             "is_ext_shared_channel": False,
             "event_context": "4-" + secrets.token_hex(16),
         }

@@ -12,7 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .api import SlackError, json_value
-from .blockkit import validate_blocks
+from .blockkit import slack_file_errors, validate_blocks
+from .methods_files import usable_file
 
 SLACKBOT_ID = "USLACKBOT"
 
@@ -81,6 +82,11 @@ class Workspace:
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._responses: list[dict[str, Any]] = []
         self._response_log: list[dict[str, Any]] = []
+        # Enterprise Grid (set by FakeOrg.grid): the org this workspace is in,
+        # and whether the app is installed org-wide there.
+        self.enterprise_id: str | None = None
+        self.enterprise_name: str | None = None
+        self.org_wide = False
 
         if include_slackbot:
             self.add_user(SLACKBOT_ID, "slackbot", "Slackbot", tz="America/Los_Angeles")
@@ -268,6 +274,12 @@ class Workspace:
         }
         if include_locale:
             member["locale"] = u["locale"]
+        if self.enterprise_id:  # a Grid member: their org-level roles and workspaces
+            member["enterprise_user"] = {
+                "id": user_id, "enterprise_id": self.enterprise_id,
+                "enterprise_name": self.enterprise_name,
+                "is_admin": bool(u.get("org_admin")), "is_owner": False,
+                "teams": [self.team_id]}
         return member
 
     def _user_or_error(self, user_id: Any) -> dict[str, Any]:
@@ -323,7 +335,8 @@ class Workspace:
                 raise SlackError("msg_too_long")
             fields["text"] = str(text)
         if blocks not in (None, "", []):
-            errors = validate_blocks(blocks, 50, "/blocks")
+            errors = validate_blocks(blocks, 50, "/blocks") or slack_file_errors(
+                blocks, "/blocks", lambda ref: usable_file(self, ref))
             if errors:
                 raise SlackError("invalid_blocks", errors)
             fields["blocks"] = blocks
