@@ -20,7 +20,7 @@ gives nobody a way into the workspaces. A sealed token is longer than the
 from __future__ import annotations
 
 import sqlalchemy as sa
-from cryptography.fernet import MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import (
     Boolean,
     Column,
@@ -62,6 +62,22 @@ def open_token(sealer: MultiFernet, value: str | None) -> str | None:
     if not value or not value.startswith(SEALED):
         return value
     return sealer.decrypt(value[len(SEALED):].encode("ascii")).decode()
+
+
+def key_opens_tokens(conn, sealer: MultiFernet) -> bool:
+    """Whether this key opens the Slack tokens stored (True with none stored):
+    checked at start, so a wrong CANDOR_SECRET_KEY is one clear line, not a
+    failure on every request of every workspace."""
+    for table in (bots, installations):
+        sealed = conn.execute(sa.select(table.c.bot_token)
+                              .where(table.c.bot_token.like(SEALED + "%")).limit(1)).scalar()
+        if sealed:
+            try:
+                open_token(sealer, sealed)
+            except InvalidToken:
+                return False
+            return True
+    return True
 
 
 def _token_columns() -> list[Column]:

@@ -122,7 +122,22 @@ def candor(s: Settings, *, need_slack: bool = True, limits: Limits = WORKER,
     s.require("secret_key")  # before the database is touched
     db = database(s, limits=limits, start=start)
     try:
-        return Candor.build(s, db=db)
+        c = Candor.build(s, db=db)
+        if start:
+            _check_token_key(c)
+        return c
     except BaseException:
         db.dispose()
         raise
+
+
+def _check_token_key(c) -> None:
+    from storage import installations
+
+    with c.db.engine.connect() as conn:
+        ok = installations.key_opens_tokens(
+            conn, c.keyring.sealer(installations.TOKEN_PURPOSE))
+    if not ok:
+        raise ConfigError("CANDOR_SECRET_KEY doesn't open the Slack tokens stored in the "
+                          "database: set the key they were sealed with (a key you have "
+                          "replaced goes in CANDOR_OLD_SECRET_KEYS); nothing was changed")

@@ -226,3 +226,29 @@ def test_postgres_is_migrated_by_db_upgrade_only(tmp_path, fresh_postgres):
         assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
     finally:
         p.stop()
+
+
+def test_a_key_that_does_not_open_the_stored_tokens_is_one_line(tmp_path):
+    """Tokens sealed under another key: refused at start with what to do,
+    instead of failing every request of every workspace."""
+    from datetime import datetime
+
+    from sqlalchemy import create_engine, insert
+
+    from storage import installations
+    from storage.keys import Keyring
+
+    url = f"sqlite:///{tmp_path}/x.db"
+    migrate.upgrade(url)
+    sealer = Keyring("another-key-" + "o" * 40).sealer(installations.TOKEN_PURPOSE)
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(insert(installations.bots).values(
+            client_id="1.2", app_id="A1", team_id="T1", bot_id="B1", bot_user_id="UB1",
+            bot_token=installations.seal_token(sealer, "xoxb-sealed"), installed_at=datetime.now()))
+    engine.dispose()
+    r = run("serve", "--port", str(free_port()), home=tmp_path,
+            env={**SLACK, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    line = one_line_error(r)
+    assert "CANDOR_SECRET_KEY doesn't open the Slack tokens" in line
+    assert "CANDOR_OLD_SECRET_KEYS" in line
