@@ -27,6 +27,14 @@ def team_of(context, body: dict) -> str | None:
     return team if isinstance(team, str) and team else None
 
 
+def row_id(value) -> int | None:
+    """A database id from a payload (a button's value, a picked option), or
+    None: ASCII digits only ("²".isdigit() is true, but int("²") fails) and
+    short enough for the database's integer, as a crafted payload may not be."""
+    ok = isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12
+    return int(value) if ok else None
+
+
 def asker(context, body: dict) -> tuple[Candor, str | None, str | None]:
     """(candor, team id, user id) of whoever sent this payload."""
     user = body.get("user")

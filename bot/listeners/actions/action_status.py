@@ -5,7 +5,7 @@ and nothing changes."""
 from __future__ import annotations
 
 from bot.blocks.loop import status_confirmation
-from bot.listeners._util import asker, say
+from bot.listeners._util import asker, row_id, say
 from bot.services import home, loop
 from bot.services.errors import ServiceError
 
@@ -14,11 +14,12 @@ def action_status(ack, body, context, respond):
     ack()
     c, team, user = asker(context, body)
     value = str(((body.get("actions") or [{}])[0] or {}).get("value") or "")
-    aid, _, status = value.partition(":")
-    if not (team and user and aid.isascii() and aid.isdigit()):
+    raw, _, status = value.partition(":")
+    aid = row_id(raw)
+    if not (team and user and aid is not None):
         return
     try:
-        item = loop.update_status(c, team, user, int(aid), status)
+        item = loop.update_status(c, team, user, aid, status)
     except ServiceError as e:
         say(c, body, user, str(e))
         return

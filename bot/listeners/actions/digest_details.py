@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.digest_details import details_modal, unavailable_modal
-from bot.listeners._util import asker, open_form, say_form_failed
+from bot.listeners._util import asker, open_form, row_id, say_form_failed
 from bot.services import digests, loop
 from bot.services.errors import SLACK_DOWN, ServiceError
 from bot.services.people import is_admin
@@ -30,18 +30,13 @@ def digest_details(ack, body, context, client):
             view = unavailable_modal(NOT_FOR_YOU)
         else:
             # The round is looked up in the clicker's own workspace only.
-            view = details_modal(digests.build(c, team, _round_id(value))[0])
+            round_id = row_id(value)
+            if round_id is None:  # a crafted value: like any round not found
+                raise ServiceError("not a round")
+            view = details_modal(digests.build(c, team, round_id)[0])
     except SlackApiError:
         view = unavailable_modal(SLACK_DOWN)
     except (ServiceError, ValueError):
         view = unavailable_modal("The details of this digest are no longer available.")
     if not open_form(c, trigger, view, team=team):
         say_form_failed(c, body, user)
-
-
-def _round_id(value: str) -> int:
-    """The button's round id; a forged one too long for the database's
-    integer is refused here like any other unknown round."""
-    if not (value.isascii() and value.isdigit() and len(value) <= 12):
-        raise ValueError("not a round id")
-    return int(value)

@@ -4,7 +4,7 @@ exact text for confirmation with the submit's own trigger, after the ack."""
 from __future__ import annotations
 
 from bot.blocks.loop import form_values, notice_modal
-from bot.listeners._util import asker, open_form
+from bot.listeners._util import asker, open_form, row_id
 from bot.services import staff_summary
 from bot.services.errors import ServiceError
 
@@ -17,7 +17,7 @@ def staff_summary_picked(ack, body, context):
         return
     ack()
     chosen = form_values(view).get("comments")
-    picked = tuple(int(i) for i in chosen or [] if isinstance(i, str) and i.isdigit())
+    picked = tuple(i for i in map(row_id, chosen or []) if i is not None)
     try:
         nxt = staff_summary.review(c, team, user, view.get("private_metadata") or "", picked)
     except ServiceError as e:
