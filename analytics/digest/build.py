@@ -105,8 +105,8 @@ def build_digest(
         notes=_notes(cur.org_respondents, thresholds, themes is None and picked == ()),
         trend=trend(views, qs),
         publication=cur.pub, metric_marks=frozenset(cur.marks),
-        segments=_segments(cur, [q for q in qs if cur.asked(q.key)], segment_counts,
-                           min_n, role_labels, [r.round_id for r in infos[1:]]),
+        segments=_segments(cur, [q for q in qs if cur.asked(q.key)], metrics, rows,
+                           segment_counts, min_n, role_labels, [r.round_id for r in infos[1:]]),
         net_scores=bank_notes.net_scores(metrics, _org_hists(cur, metrics)),
         references=bank_notes.reference_notes(metrics),
     )
@@ -118,16 +118,16 @@ def _org_hists(cur: RoundView, metrics: Sequence[MetricSummary]) -> dict[str, di
     return {k: c.hist for k, c in cells if c is not None}
 
 
-def _segments(cur: RoundView, qs: Sequence[QuestionInfo], rows: Iterable[SegmentRow],
-              min_n: int, role_labels: Mapping[str, str] | None,
-              earlier: Sequence[int] = ()) -> SegmentViews:
+def _segments(cur: RoundView, qs: Sequence[QuestionInfo], metrics: Sequence[MetricSummary],
+              teams: Sequence[TeamRow], rows: Iterable[SegmentRow], min_n: int,
+              role_labels: Mapping[str, str] | None, earlier: Sequence[int] = ()) -> SegmentViews:
     """Role and tenure views (issue 14). None in a round that withholds any
     cell across rounds: segment figures could rebuild the withheld one."""
-    # Per measure, the team figures shown exactly: a team figure the digest
-    # withholds or bands must not come back through a role or tenure group.
-    exact = {q.key: [t for t in [*cur.pub.teams, privacy.TOTAL]
-                     if (c := publishable(cur.cell(q.key, t))) is not None and c.exact]
-             for q in qs}
+    # Per measure, the figures the digest shows exactly (its team rows and the
+    # organisation): one it withholds or bands must not come back through a
+    # role or tenure group.
+    exact = {m.key: [t.team for t in teams if (c := t.cell(m.key)) is not None and c.exact]
+             + ([privacy.TOTAL] if m.org is not None and m.org.exact else []) for m in metrics}
     views = segment_views(rows, cur.info.round_id, qs, min_n, cur.pub.teams,
                           cur.pub.total_published, role_labels, exact, earlier)
     return SegmentViews(blocked=True) if cur.blocked and views.views else views

@@ -280,9 +280,11 @@ def segment_views(
     it, every shown team's figure counts as exact (the caller vouches).
     ``earlier_rounds``: the rounds before, whose rows ``rows`` also holds,
     compared against to withhold what subtracting rounds would expose."""
-    rows = list(rows)
-    rnd = _Round(rows, round_id)
-    earlier = [_Round(rows, rid) for rid in earlier_rounds]
+    by_round: dict[int, list[SegmentRow]] = {}
+    for row in rows:  # one pass, not one per round compared
+        by_round.setdefault(row[0], []).append(row)
+    rnd = _Round(by_round.get(round_id, ()), round_id)
+    earlier = [_Round(by_round.get(rid, ()), rid) for rid in earlier_rounds]
     if not any(a[1] or a[2] for a in rnd.sizes):
         return SegmentViews()
     everyone = frozenset(rnd.sizes)
