@@ -90,18 +90,25 @@ def _token_columns() -> list[Column]:
     ]
 
 
+def _bot_columns() -> list[Column]:
+    """The workspace and bot-token columns both tables carry, as slack_sdk's do."""
+    return [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(TOKEN_LENGTH)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(TOKEN_LENGTH)),
+        Column("bot_token_expires_at", DateTime),
+    ]
+
+
 installations = Table(
     INSTALLATIONS, metadata,
     *_token_columns(),
     Column("enterprise_url", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(TOKEN_LENGTH)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(TOKEN_LENGTH)),
-    Column("bot_token_expires_at", DateTime),
+    *_bot_columns(),
     Column("user_id", String(32), nullable=False),
     Column("user_token", String(TOKEN_LENGTH)),
     Column("user_scopes", String(1000)),
@@ -121,14 +128,7 @@ installations = Table(
 bots = Table(
     BOTS, metadata,
     *_token_columns(),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(TOKEN_LENGTH)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(TOKEN_LENGTH)),
-    Column("bot_token_expires_at", DateTime),
+    *_bot_columns(),
     Column("is_enterprise_install", Boolean, default=False, nullable=False),
     Column("installed_at", DateTime, nullable=False, default=sa.func.now()),
     Index(f"{BOTS}_idx", "client_id", "enterprise_id", "team_id", "installed_at"),

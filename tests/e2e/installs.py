@@ -97,3 +97,15 @@ def eventually(check, timeout: float = 5.0):
         if got or time.monotonic() > deadline:
             return got
         time.sleep(0.02)
+
+
+def say(sender, fake, user, team, text) -> str:
+    """A slash command; its answer (the ack's text, or what came by response_url)."""
+    n = len(fake.responses_for(user))
+    r = sender.slash(user, text, team_id=team)
+    assert r.status == 200, r.body
+    text = (r.json or {}).get("text", "") if r.body else ""
+    if text and not text.startswith("On it"):
+        return text
+    fake.wait_for(lambda: len(fake.responses_for(user)) > n)
+    return fake.responses_for(user)[-1].get("text", "")

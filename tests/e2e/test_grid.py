@@ -17,7 +17,7 @@ from bot.services import outbox
 from bot.testing.fakeslack import FakeOrg, FakeSlack
 from storage.models import Round, Workspace
 from tests.builders import ADMIN, TEAM_A, seed
-from tests.e2e.installs import B_ADMIN, B_TEAM, T_A, T_B, install, oauth_stack, seed_b
+from tests.e2e.installs import B_ADMIN, B_TEAM, T_A, T_B, install, oauth_stack, say, seed_b
 
 ORG = "E0GRID0001"
 BOT = "UBOTGRID01"  # one bot user for the whole org
@@ -51,17 +51,6 @@ def stack(db, database_url, org):
         yield s
 
 
-def _say(sender, fake, user, team, text) -> str:
-    n = len(fake.responses_for(user))
-    r = sender.slash(user, text, team_id=team)
-    assert r.status == 200, r.body
-    text = (r.json or {}).get("text", "") if r.body else ""
-    if text and not text.startswith("On it"):
-        return text
-    fake.wait_for(lambda: len(fake.responses_for(user)) > n)
-    return fake.responses_for(user)[-1].get("text", "")
-
-
 def _answer_all(stack, sender, fake, users) -> None:
     for uid in users:
         before = len(fake.views_opened)
@@ -75,13 +64,13 @@ def _answer_all(stack, sender, fake, users) -> None:
 
 
 def _run_round(stack, sender, fake, admin, team, channel, leaders, people) -> dict:
-    assert "Added" in _say(sender, fake, admin, team, f"audience add {channel}")
-    _say(sender, fake, admin, team, f"digest channel {leaders}")
-    assert "is open" in _say(sender, fake, admin, team, "send now")
+    assert "Added" in say(sender, fake, admin, team, f"audience add {channel}")
+    say(sender, fake, admin, team, f"digest channel {leaders}")
+    assert "is open" in say(sender, fake, admin, team, "send now")
     outbox.deliver_due(stack.candor, team_id=team)
     assert all(fake.dm_messages(u) for u in people)
     _answer_all(stack, sender, fake, people)
-    _say(sender, fake, admin, team, "close now")
+    say(sender, fake, admin, team, "close now")
     leaders_id = leaders.split("|")[0].strip("<#")
     fake.wait_for(lambda: fake.channel_messages(leaders_id), timeout=10)
     return fake.channel_messages(leaders_id)[0]
@@ -121,9 +110,9 @@ def test_an_org_wide_install_runs_a_round_and_a_digest_in_each_workspace(stack, 
 
 def test_a_channel_of_another_workspace_is_refused_as_audience(stack, org, db):
     a = org.fakes[T_A]
-    text = _say(stack.sender_for(a), a, ADMIN, T_A, "audience add <#CBTEAM0001|bee-team>")
+    text = say(stack.sender_for(a), a, ADMIN, T_A, "audience add <#CBTEAM0001|bee-team>")
     assert "belongs to another workspace" in text
-    assert "Added" in _say(stack.sender_for(a), a, ADMIN, T_A,
+    assert "Added" in say(stack.sender_for(a), a, ADMIN, T_A,
                            "audience add <#CTEAMA0001|team-alpha>")
 
 
@@ -131,16 +120,16 @@ def test_admin_rights_are_the_workspaces_own_with_org_admins_counted(stack, org,
     a, b = org.fakes[T_A], org.fakes[T_B]
     sa, sb = stack.sender_for(a), stack.sender_for(b)
     # A's workspace admin, and B's, each in their own workspace...
-    assert "No round is open" in _say(sa, a, ADMIN, T_A, "status")
-    assert "No round is open" in _say(sb, b, B_ADMIN, T_B, "status")
+    assert "No round is open" in say(sa, a, ADMIN, T_A, "status")
+    assert "No round is open" in say(sb, b, B_ADMIN, T_B, "status")
     # ...not in the other one of the same org.
-    assert "only candor admins" in _say(sb, b, ADMIN, T_B, "status")
-    assert "only candor admins" in _say(sa, a, B_ADMIN, T_A, "status")
+    assert "only candor admins" in say(sb, b, ADMIN, T_B, "status")
+    assert "only candor admins" in say(sa, a, B_ADMIN, T_A, "status")
     # An org admin is an admin in every workspace of the org.
-    assert "No round is open" in _say(sa, a, ORG_ADMIN, T_A, "status")
-    assert "No round is open" in _say(sb, b, ORG_ADMIN, T_B, "status")
+    assert "No round is open" in say(sa, a, ORG_ADMIN, T_A, "status")
+    assert "No round is open" in say(sb, b, ORG_ADMIN, T_B, "status")
     # Someone who is neither is refused.
-    assert "only candor admins" in _say(sb, b, B_TEAM[0], T_B, "status")
+    assert "only candor admins" in say(sb, b, B_TEAM[0], T_B, "status")
 
 
 def test_events_without_a_team_in_their_authorization_reach_their_workspace(stack, org, db):
@@ -148,7 +137,7 @@ def test_events_without_a_team_in_their_authorization_reach_their_workspace(stac
     null); the view is published in B, for B's user."""
     b = org.fakes[T_B]
     sb = stack.sender_for(b)
-    _say(sb, b, B_ADMIN, T_B, "status")  # B is known to candor from its first command
+    say(sb, b, B_ADMIN, T_B, "status")  # B is known to candor from its first command
     assert sb.app_home_opened(B_ADMIN).status == 200
     b.wait_for(lambda: b.home_view(B_ADMIN), timeout=5)
     assert org.fakes[T_A].home_view(B_ADMIN) is None

@@ -22,6 +22,7 @@ from tests.e2e.installs import (
     fake_org,
     install,
     oauth_stack,
+    say,
 )
 
 
@@ -37,21 +38,9 @@ def stack(db, database_url, org):
         yield s
 
 
-def _say(sender, fake, user, team, text) -> str:
-    """A slash command; its answer (the ack's text, or what came by response_url)."""
-    n = len(fake.responses_for(user))
-    r = sender.slash(user, text, team_id=team)
-    assert r.status == 200, r.body
-    text = (r.json or {}).get("text", "") if r.body else ""
-    if text and not text.startswith("On it"):
-        return text
-    fake.wait_for(lambda: len(fake.responses_for(user)) > n)
-    return fake.responses_for(user)[-1].get("text", "")
-
-
 def _open(s_, sender, fake, admin, team, channel) -> int:
-    assert "Added" in _say(sender, fake, admin, team, f"audience add {channel}")
-    _say(sender, fake, admin, team, "send now")
+    assert "Added" in say(sender, fake, admin, team, f"audience add {channel}")
+    say(sender, fake, admin, team, "send now")
     fake.wait_for(lambda: "is open" in fake.responses_for(admin)[-1].get("text", ""))
     with s_.candor.db.session() as s:
         return s.scalar(select(Round.id).where(Round.team_id == team, Round.status == "open"))
@@ -90,15 +79,15 @@ def test_admins_are_per_workspace(stack, org, db):
     a, b, sa, sb = _both(stack, org)
     rid = _open(stack, sa, a, ADMIN, T_A, "<#CTEAMA0001|team-alpha>")
     # B's workspace admin, and B's CANDOR_ADMINS entry (T_B:…), run B...
-    assert "No round is open" in _say(sb, b, B_ADMIN, T_B, "status")
-    assert "No round is open" in _say(sb, b, B_LISTED, T_B, "status")
+    assert "No round is open" in say(sb, b, B_ADMIN, T_B, "status")
+    assert "No round is open" in say(sb, b, B_LISTED, T_B, "status")
     # ...but neither is an admin in A, whatever team id their request names.
     for user in (B_ADMIN, B_LISTED):
-        assert "only candor admins" in _say(sa, a, user, T_A, "close now")
-        assert "only candor admins" in _say(sa, a, user, T_A, "schedule weekly monday 09:00")
+        assert "only candor admins" in say(sa, a, user, T_A, "close now")
+        assert "only candor admins" in say(sa, a, user, T_A, "schedule weekly monday 09:00")
     # An unprefixed CANDOR_ADMINS entry (ADMIN) counts in no workspace with
     # many of them: ADMIN is an admin of A because Slack says so, not in B.
-    assert "only candor admins" in _say(sb, b, ADMIN, T_B, "status")
+    assert "only candor admins" in say(sb, b, ADMIN, T_B, "status")
     with db.session() as s:
         assert s.get(Round, rid).status == "open"
         assert s.get(Workspace, T_A).schedule_every is None
