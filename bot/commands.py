@@ -91,6 +91,13 @@ GROUPS: tuple[Group, ...] = (
                            "`/candor organization &lt;name&gt;`",),
           "`/candor organization` or `/candor organization &lt;name&gt;` (2–80 characters)",
           slow=frozenset({"organization.show"})),
+    Group("pulse", ("`/candor pulse stay` — ask everyone one anonymous open question about "
+                    "why they stay (rotating); `/candor pulse close` — close it early; "
+                    "`/candor pulse exit @person` — offer someone who is leaving an anonymous "
+                    "exit check-in, pooled with other leavers'; `/candor pulse` — status",),
+          "`/candor pulse stay`, `/candor pulse close`, `/candor pulse exit @person` or "
+          "`/candor pulse`",
+          slow=frozenset({"pulse.stay", "pulse.close", "pulse.exit"})),
     Group("summary", ("`/candor summary` — preview and publish the \"you said, we did\" staff "
                       "summary of the latest digest; `/candor summary channel #channel|dm` — "
                       "where it goes",),
@@ -287,12 +294,29 @@ def _summary(rest: list[str], low: list[str]) -> Command:
     raise usage_error("summary")
 
 
+USER_RE = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,30})$")
+
+
+def _pulse(rest: list[str], low: list[str]) -> Command:
+    if not rest:
+        return Command("pulse.show")
+    if low in (["stay"], ["close"]):
+        return Command(f"pulse.{low[0]}")
+    if low[0] == "exit" and len(rest) == 2:
+        m = USER_RE.match(rest[1].strip())
+        if not m:
+            raise usage_error("pulse", f"`{rest[1][:40]}` isn't a person I can read. Mention "
+                                       "them with @ so Slack links them.")
+        return Command("pulse.exit", {"user": m.group(1) or m.group(2)})
+    raise usage_error("pulse")
+
+
 PARSERS: dict[str, Callable[[list[str], list[str]], Command]] = {
     "pause": _bare("pause"), "resume": _bare("resume"), "status": _bare("status"),
     "resources": _bare("resources"), "audience": _audience, "digest": _digest,
     "send": _now("send"), "close": _now("close"), "schedule": _schedule,
     "questions": _questions, "privacy": _privacy, "summary": _summary, "modules": _modules,
-    "organization": _organization, "segments": _segments,
+    "organization": _organization, "segments": _segments, "pulse": _pulse,
 }
 
 

@@ -130,11 +130,17 @@ class Pause(Base):
 
 class Round(Base):
     __tablename__ = "rounds"
-    __table_args__ = (UniqueConstraint("team_id", "number"),
+    __table_args__ = (UniqueConstraint("team_id", "kind", "number"),
                       UniqueConstraint("team_id", "schedule_key"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
+    # "checkin", or a pulse (bot/services/pulses.py): "stay" asks everyone one
+    # open question; "exit" pools one-off check-ins offered to leavers.
+    # Numbered per kind, so pulses never shift the check-ins' round numbers.
+    kind: Mapped[str] = mapped_column(String(8), default="checkin", server_default="checkin")
     number: Mapped[int] = mapped_column(Integer)
+    # A pulse's seed question (bot/i18n: pulse.seed.<seed>); NULL for check-ins.
+    seed: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open|closed
     opened_at: Mapped[datetime] = mapped_column(DateTime)
     closes_at: Mapped[datetime] = mapped_column(DateTime)

@@ -6,39 +6,47 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Delivery, Round, TeamCount
 
+CHECKIN = "checkin"  # Round.kind of a check-in; pulses are "stay" and "exit"
+_CHECKIN = Round.kind == CHECKIN
 
-def open_round(s: Session, team_id: str) -> Round | None:
-    return s.scalar(select(Round).where(Round.team_id == team_id, Round.status == "open")
+
+def open_round(s: Session, team_id: str, kind: str = CHECKIN) -> Round | None:
+    return s.scalar(select(Round).where(Round.team_id == team_id, Round.status == "open",
+                                        Round.kind == kind)
                     .order_by(Round.number.desc()).limit(1))
 
 
-def get(s: Session, team_id: str, round_id: int) -> Round | None:
-    """A round only if it belongs to this workspace."""
+def get(s: Session, team_id: str, round_id: int, kind: str | None = CHECKIN) -> Round | None:
+    """A round only if it belongs to this workspace and is of `kind` (None:
+    any): a pulse's id handed to a digest button finds nothing."""
     r = s.get(Round, round_id)
-    return r if r is not None and r.team_id == team_id else None
+    ok = r is not None and r.team_id == team_id and (kind is None or r.kind == kind)
+    return r if ok else None
 
 
 def by_id(s: Session, round_id: int) -> Round | None:
     return s.get(Round, round_id)
 
 
-def closed(s: Session, team_id: str, limit: int = 12) -> list[Round]:
-    return list(s.scalars(select(Round).where(Round.team_id == team_id, Round.status == "closed")
+def closed(s: Session, team_id: str, limit: int = 12, kind: str = CHECKIN) -> list[Round]:
+    return list(s.scalars(select(Round).where(Round.team_id == team_id, Round.status == "closed",
+                                              Round.kind == kind)
                           .order_by(Round.number.desc()).limit(limit)))
 
 
 def last(s: Session, team_id: str) -> Round | None:
-    return s.scalar(select(Round).where(Round.team_id == team_id)
+    return s.scalar(select(Round).where(Round.team_id == team_id, _CHECKIN)
                     .order_by(Round.number.desc()).limit(1))
 
 
-def next_number(s: Session, team_id: str) -> int:
-    return (s.scalar(select(func.max(Round.number)).where(Round.team_id == team_id)) or 0) + 1
+def next_number(s: Session, team_id: str, kind: str = CHECKIN) -> int:
+    return (s.scalar(select(func.max(Round.number)).where(Round.team_id == team_id,
+                                                          Round.kind == kind)) or 0) + 1
 
 
 def exists_for_schedule(s: Session, team_id: str, key: str) -> bool:
@@ -52,11 +60,15 @@ def due_to_close(s: Session, now: datetime) -> list[tuple[int, str]]:
         Round.status == "open", Round.closes_at <= now))]
 
 
-def open_everywhere(s: Session) -> list[tuple[str, int]]:
-    """(team id, number) of every open round, in every workspace."""
-    return [(t, n) for t, n in s.execute(
-        select(Round.team_id, Round.number).where(Round.status == "open")
-        .order_by(Round.team_id, Round.number))]
+def open_everywhere(s: Session, offers_since: datetime | None = None) -> list[tuple[str, int]]:
+    """(team id, number) of every open round, in every workspace. With
+    `offers_since`, leaving out exit pools with no offer since then: a pool
+    waiting, sealed, for enough answers has no invitation still to answer."""
+    q = select(Round.team_id, Round.number).where(Round.status == "open")
+    if offers_since is not None:
+        live = exists().where(Delivery.round_id == Round.id, Delivery.send_after >= offers_since)
+        q = q.where((Round.kind != "exit") | live)
+    return [(t, n) for t, n in s.execute(q.order_by(Round.team_id, Round.number))]
 
 
 def add(s: Session, rnd: Round, invitations: list[Delivery], teams: dict[str, int]) -> Round:
@@ -76,7 +88,7 @@ def add(s: Session, rnd: Round, invitations: list[Delivery], teams: dict[str, in
 def _membership_changes(s: Session, rnd: Round, invitations: list[Delivery]) -> dict[str, int]:
     """Per team: how many people joined or left its invited set since the
     previous round. A team absent last round counts everyone as joined."""
-    prev = s.scalar(select(Round.id).where(Round.team_id == rnd.team_id,
+    prev = s.scalar(select(Round.id).where(Round.team_id == rnd.team_id, Round.kind == rnd.kind,
                                            Round.number < rnd.number)
                     .order_by(Round.number.desc()).limit(1))
     if prev is None:
@@ -99,6 +111,12 @@ def mark_closed(s: Session, round_id: int, now: datetime) -> bool:
     return bool(s.execute(update(Round).where(Round.id == round_id, Round.status == "open")
                           .values(status="closed", closed_at=now,
                                   digest_post_id=uuid.uuid4().hex)).rowcount)
+
+
+def defer_close(s: Session, round_id: int, until: datetime) -> None:
+    """An exit pool still under the comment threshold stays open, sealed."""
+    s.execute(update(Round).where(Round.id == round_id, Round.status == "open")
+              .values(closes_at=until))
 
 
 def drop_unsent(s: Session, round_id: int) -> None:
@@ -135,16 +153,19 @@ def record_publication(s: Session, round_id: int, cells, now: datetime) -> None:
 
 def _latest_closed():
     latest = (select(Round.team_id, func.max(Round.number).label("n"))
-              .where(Round.status == "closed").group_by(Round.team_id).subquery())
+              .where(Round.status == "closed", _CHECKIN).group_by(Round.team_id).subquery())
     return select(Round).join(
-        latest, (Round.team_id == latest.c.team_id) & (Round.number == latest.c.n))
+        latest, (Round.team_id == latest.c.team_id) & (Round.number == latest.c.n)
+    ).where(_CHECKIN)
 
 
 def owed_digests(s: Session) -> list[Round]:
-    """Closed rounds whose digest isn't posted yet, only the latest closed
-    round of each workspace (a newer digest supersedes an older one)."""
-    return list(s.scalars(_latest_closed().where(Round.digest_post_id.is_not(None),
-                                                 Round.digest_posted_at.is_(None))))
+    """Closed rounds whose post isn't made yet: of check-ins only the latest
+    closed round of each workspace (a newer digest supersedes an older one);
+    every pulse's results (each is the only post of its answers)."""
+    owed = (Round.digest_post_id.is_not(None), Round.digest_posted_at.is_(None))
+    pulses = select(Round).where(Round.status == "closed", Round.kind != CHECKIN, *owed)
+    return list(s.scalars(_latest_closed().where(*owed))) + list(s.scalars(pulses))
 
 
 def claim_digest(s: Session, round_id: int, seen: datetime | None,

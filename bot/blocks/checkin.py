@@ -37,6 +37,35 @@ def prompt_blocks(lang: str, ticket: str, closes: str, min_n: int) -> tuple[list
     return blocks, text
 
 
+@dataclass(frozen=True)
+class Pulse:
+    """A stay or exit pulse's one open question (bot/i18n: pulse.seed.<seed>)."""
+
+    kind: str  # "stay" | "exit"
+    seed: str
+
+
+def pulse_prompt_blocks(lang: str, pulse: Pulse, ticket: str, closes: str,
+                        min_n: int) -> tuple[list[dict], str]:
+    """A pulse's invitation DM: its question shown up front, and the same
+    one-time ticket mechanism as a check-in."""
+    head, intro = t(lang, f"pulse.{pulse.kind}_title"), t(lang, f"pulse.{pulse.kind}_intro",
+                                                           min_n=min_n)
+    when_ = t(lang, "pulse.exit_closes" if pulse.kind == "exit" else "dm.closes", closes=closes)
+    blocks = [
+        {"type": "header", "text": plain(head)},
+        {"type": "section", "text": mrkdwn(intro)},
+        {"type": "section", "text": mrkdwn(f"*{esc(t(lang, f'pulse.seed.{pulse.seed}'))}*")},
+        {"type": "context", "elements": [mrkdwn(t(lang, "dm.more") + " " + when_)]},
+        {"type": "actions", "block_id": "checkin_actions", "elements": [
+            {"type": "button", "action_id": "start_checkin", "style": "primary",
+             "text": plain(t(lang, "pulse.start")), "value": ticket},
+            {"type": "button", "action_id": "privacy_info", "text": plain(t(lang, "dm.how"))},
+        ]},
+    ]
+    return blocks, f"{head}: {intro}"
+
+
 def recorded_blocks(lang: str) -> tuple[list[dict], str]:
     msg = t(lang, "dm.recorded")
     return [{"type": "section", "text": mrkdwn(msg)}], msg
@@ -140,21 +169,26 @@ def segment_blocks(lang: str, ask: SegmentAsk) -> list[dict]:
 
 
 def checkin_modal(lang: str, questions: list[Question], meta: dict,
-                  ask: SegmentAsk | None = None) -> dict:
-    blocks: list[dict] = [{"type": "section", "text": mrkdwn(t(lang, "modal.intro"))}]
+                  ask: SegmentAsk | None = None, pulse: Pulse | None = None) -> dict:
+    """The check-in's questions, or (a pulse) its one open question, required."""
+    intro = "pulse.modal_intro" if pulse else "modal.intro"
+    blocks: list[dict] = [{"type": "section", "text": mrkdwn(t(lang, intro))}]
     for q in questions:
         blocks += question_block(q, lang)
     blocks += segment_blocks(lang, ask or SegmentAsk())
     blocks.append({
-        "type": "input", "block_id": "comment", "optional": True,
-        "label": plain(t(lang, "modal.comment_label")),
+        "type": "input", "block_id": "comment", "optional": pulse is None,
+        "label": plain(t(lang, f"pulse.seed.{pulse.seed}") if pulse
+                       else t(lang, "modal.comment_label")),
         "hint": plain(t(lang, "modal.comment_hint")[:150]),
         "element": {"type": "plain_text_input", "action_id": "answer", "multiline": True,
                     "max_length": COMMENT_MAX},
     })
+    heading = ("pulse.exit_modal_title" if pulse.kind == "exit" else "pulse.modal_title"
+               ) if pulse else "modal.title"
     return {
         "type": "modal", "callback_id": CHECKIN_CALLBACK,
-        "title": title(t(lang, "modal.title")), "submit": title(t(lang, "modal.submit")),
+        "title": title(t(lang, heading)), "submit": title(t(lang, "modal.submit")),
         "close": title(t(lang, "modal.cancel")), "private_metadata": json.dumps(meta),
         "blocks": blocks,
     }

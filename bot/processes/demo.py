@@ -214,6 +214,9 @@ def run_demo(out: Path, people: int = 40, seed: int = 7, rounds: int = 4) -> Non
             show_segments_at_rest(say, stack, fake.team_id)
             _show_digest(say, fake, out)
             looped.finish()
+            from bot.processes.demo_pulse import run_stay_pulse
+            clock_now["t"] += timedelta(days=1)
+            run_stay_pulse(say, stack, ADMIN, LEADERS[0], list(label), rng, render)
         finally:
             stack.stop()
     # SQLite's cross-process writer lock (storage/writers.py): nobody writes now.

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from analytics.instruments import derived_scores
 from analytics.questions import Question
 from analytics.segments import clean_role, clean_tenure
-from bot.blocks.checkin import COMMENT_MAX, SegmentAsk
+from bot.blocks.checkin import COMMENT_MAX, Pulse, SegmentAsk
 from bot.context import Candor
 from bot.services import digests, people
 from bot.services.errors import (
@@ -90,6 +90,7 @@ class RoundForm:
     team_id: str
     questions: list[Question]
     opened_at: datetime
+    pulse: Pulse | None = None  # a pulse asks one open question, required
 
     @property
     def keys(self) -> list[str]:
@@ -107,14 +108,14 @@ def _round_form(c: Candor, team_id: str, round_id: int) -> RoundForm:
     form = forms.get(round_id)
     if form is None:
         with c.db.session() as s:
-            rnd = rounds.get(s, team_id, round_id)
+            rnd = rounds.get(s, team_id, round_id, kind=None)
             if rnd is None:
                 raise NotInvited(round_id)
             if rnd.status != "open":
                 raise RoundClosed(round_id)
             qs = {q.key: q for q in workspaces.questions(s, team_id)}
             form = RoundForm(rnd.team_id, [qs[k] for k in rnd.question_keys if k in qs],
-                             rnd.opened_at)
+                             rnd.opened_at, _pulse(rnd))
         if len(forms) >= _FORMS_MAX:
             forms.clear()
         forms[round_id] = form
@@ -145,6 +146,11 @@ class CheckinForm:
     refusal: str | None  # "not_invited", "closed" or "already"; None to answer
     questions: list[Question]
     ask: SegmentAsk = SegmentAsk()  # the voluntary role and tenure questions
+    pulse: Pulse | None = None
+
+
+def _pulse(rnd: Round) -> Pulse | None:
+    return Pulse(rnd.kind, rnd.seed or "") if rnd.kind != rounds.CHECKIN else None
 
 
 def checkin_form(c: Candor, team_id: str, token: str | None) -> CheckinForm:
@@ -155,13 +161,15 @@ def checkin_form(c: Candor, team_id: str, token: str | None) -> CheckinForm:
     except NotInvited:
         return CheckinForm("not_invited", [])
     with c.db.session() as s:
-        rnd = rounds.get(s, team_id, ticket.round_id)
+        rnd = rounds.get(s, team_id, ticket.round_id, kind=None)
         if rnd is None:
             return CheckinForm("not_invited", [])
         if rnd.status != "open":
             return CheckinForm("closed", [])
         if c.box.is_spent(s, ticket):
             return CheckinForm("already", [])
+        if rnd.kind != rounds.CHECKIN:  # a pulse: its open question, nothing else
+            return CheckinForm(None, [], pulse=_pulse(rnd))
         qs = {q.key: q for q in workspaces.questions(s, team_id)}
         ws = workspaces.require(s, team_id)
         ask = SegmentAsk(bool(ws.ask_role), bool(ws.ask_tenure), ws.role_labels or None,
@@ -219,6 +227,8 @@ def record_ballot(c: Candor, team_id: str, token: str | None,
         if refusal is not None:
             raise refusal from None
         raise
+    if form.pulse is not None and not (comment or "").strip():
+        raise InvalidBallot({"comment": "pulse.required"})
     # Multi-item scale scores (a module's Copenhagen burnout, say) are scored
     # per respondent here, before the ballot is sealed and split into rows.
     clean = {**clean, **derived_scores(clean)}
@@ -250,19 +260,32 @@ def record_ballot(c: Candor, team_id: str, token: str | None,
     return Thanks(resources_text(facts, lang), bool(facts.dm_receipts))
 
 
+# How often a sealed exit pool under the comment threshold is looked at again.
+EXIT_REVIEW = timedelta(days=7)
+
+
 def close_round(c: Candor, team_id: str, round_id: int | None = None) -> Round:
     """Close the round, open its sealed ballots, then post its digest."""
     with c.db.session() as s:
-        rnd = (rounds.get(s, team_id, round_id) if round_id
+        rnd = (rounds.get(s, team_id, round_id, kind=None) if round_id
                else rounds.open_round(s, team_id))
         if rnd is None or rnd.status != "open":
             raise ServiceError("There is no open round to close.")
-        if not rounds.mark_closed(s, rnd.id, c.now()):
-            raise ServiceError("That round has already closed.")
-        k = workspaces.require(s, team_id).min_score_n
-        opened = c.box.close(s, rnd, k)
-        rounds.drop_unsent(s, rnd.id)
-        rounds.mark_unopened(s, rnd.id, opened.destroyed)
+        ws = workspaces.require(s, team_id)
+        # A pulse's answers are comments: its threshold is the comments' one.
+        k = ws.min_score_n if rnd.kind == rounds.CHECKIN else ws.min_comment_n
+        waits = rnd.kind == "exit" and c.box.responses_so_far(s, rnd.id) < k
+        if waits:
+            # An exit pool is never destroyed for being small: it waits, sealed.
+            rounds.defer_close(s, rnd.id, c.now() + EXIT_REVIEW)
+        else:
+            if not rounds.mark_closed(s, rnd.id, c.now()):
+                raise ServiceError("That round has already closed.")
+            opened = c.box.close(s, rnd, k)
+            rounds.drop_unsent(s, rnd.id)
+            rounds.mark_unopened(s, rnd.id, opened.destroyed)
+    if waits:
+        raise ServiceError("The exit pool is still too small to open; it stays sealed.")
     scrub_residue(c)
     log.info("round closed", extra={"round": rnd.number})
     digests.post_after_close(c, team_id, rnd.id)

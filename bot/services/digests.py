@@ -30,7 +30,7 @@ from bot.blocks.digest import digest_blocks
 from bot.blocks.loop import actions_section
 from bot.blocks.notice import unopened_blocks
 from bot.context import Candor, epoch
-from bot.services import loop
+from bot.services import loop, pulse_results
 from bot.services.errors import ServiceError
 from bot.services.workspace import channel_info
 from bot.slackapi import history
@@ -140,7 +140,7 @@ def post(c: Candor, team_id: str, round_id: int | None = None) -> str:
 
 def _target_round(c: Candor, team_id: str, round_id: int | None) -> Round:
     with c.db.session() as s:
-        rnd = (round_rows.get(s, team_id, round_id) if round_id
+        rnd = (round_rows.get(s, team_id, round_id, kind=None) if round_id
                else (round_rows.closed(s, team_id, limit=1) or [None])[0])
         if rnd is None or rnd.status != "closed":
             raise ServiceError("There is no closed round to report on yet. "
@@ -151,7 +151,9 @@ def _target_round(c: Candor, team_id: str, round_id: int | None) -> Round:
 
 def content(c: Candor, rnd: Round) -> tuple[list[dict], str, Digest | None]:
     """What the post of this round says: its digest, or the notice that it
-    had too few answers to open."""
+    had too few answers to open; or a stay or exit pulse's answers."""
+    if rnd.kind != round_rows.CHECKIN:
+        return (*pulse_results.content(c, rnd), None)
     if rnd.unopened:
         with c.db.session() as s:
             k = workspaces.require(s, rnd.team_id).min_score_n
@@ -336,7 +338,7 @@ def _chart(c: Candor, rnd: Round, channel: str, digest: Digest | None = None,
            fresh: bool = False) -> str:
     """The chart goes under the posted digest, also exactly once: its file
     names carry the post id, so an upload whose answer was lost is found."""
-    if rnd.unopened or rnd.chart_posted_at is not None:
+    if rnd.unopened or rnd.chart_posted_at is not None or rnd.kind != round_rows.CHECKIN:
         return "done"
     tag = (rnd.digest_post_id or "")[:12]
     if not fresh:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from cryptography.fernet import InvalidToken
 
 from bot.context import Candor
+from bot.services.pulses import OFFER_DAYS
 from storage import installations, maintenance
 from storage import rounds as round_rows
 
@@ -77,7 +78,7 @@ def rotate_keys(c: Candor, batch_size: int = 500,
     nobody holding one could answer any more. Rotate between rounds.
     """
     with c.db.session() as s:
-        busy = round_rows.open_everywhere(s)
+        busy = round_rows.open_everywhere(s, offers_since=c.now() - OFFER_DAYS)
     if busy:
         where = ", ".join(f"{team} round {n}" for team, n in busy)
         raise OperationRefused(

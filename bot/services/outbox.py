@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk.errors import SlackApiError
 
 from analytics.calendar import zone
-from analytics.thresholds import DEFAULT_MIN_SCORE_N
-from bot.blocks.checkin import prompt_blocks, reminder_blocks, when
+from analytics.thresholds import DEFAULT_MIN_COMMENT_N, DEFAULT_MIN_SCORE_N
+from bot.blocks.checkin import Pulse, prompt_blocks, pulse_prompt_blocks, reminder_blocks, when
 from bot.blocks.loop import summary_for
 from bot.context import Candor, NotInstalled, epoch
 from bot.i18n import lang_for
@@ -77,6 +77,10 @@ def _content(c: Candor, s, d: Delivery) -> tuple[list[dict], str]:
     closes = when(lang, rnd.closes_at.replace(tzinfo=UTC).astimezone(tz))
     if d.kind == "reminder":
         return reminder_blocks(lang, closes)
+    if rnd.kind != "checkin":  # a stay or exit pulse: its one question, comment threshold
+        return pulse_prompt_blocks(lang, Pulse(rnd.kind, rnd.seed or ""),
+                                   c.box.issue_ticket(rnd, d.team_label), closes,
+                                   ws.min_comment_n if ws else DEFAULT_MIN_COMMENT_N)
     return prompt_blocks(lang, c.box.issue_ticket(rnd, d.team_label), closes,
                          ws.min_score_n if ws else DEFAULT_MIN_SCORE_N)
 

@@ -144,7 +144,8 @@ def status_text(c: Candor, team_id: str) -> str:
         day = next_send_day(ws, c.now())
         lines.append(f"*Schedule:* {describe(ws)}." + (
             f" Next round: {day:%A %d %B %Y}." if day else ""))
-        owed = [r for r in round_rows.owed_digests(s) if r.team_id == team_id]
+        owed = [r for r in round_rows.owed_digests(s)
+                if r.team_id == team_id and r.kind == round_rows.CHECKIN]
         if owed and ws.digest_channel:
             why = f" (last try: {owed[0].digest_error})" if owed[0].digest_error else ""
             lines.append(f":hourglass: The digest of round {owed[0].number} isn't posted yet"

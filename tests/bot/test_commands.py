@@ -30,6 +30,12 @@ from bot.commands import Command, UsageError, parse
     ("digest channel <#C0123ABCD|leaders>", "digest.channel", {"channel": "C0123ABCD", "name": "leaders"}),
     ("digest channel C0123ABCD", "digest.channel", {"channel": "C0123ABCD", "name": None}),
     ("audience add <#G0123ABCD>", "audience.add", {"channel": "G0123ABCD", "name": None}),
+    ("pulse", "pulse.show", {}),
+    ("pulse Stay", "pulse.stay", {}),
+    ("pulse close", "pulse.close", {}),
+    ("pulse exit <@U0123ABCD|sam>", "pulse.exit", {"user": "U0123ABCD"}),
+    ("pulse exit <@W0123ABCD>", "pulse.exit", {"user": "W0123ABCD"}),
+    ("pulse exit U0123ABCD", "pulse.exit", {"user": "U0123ABCD"}),
 ])
 def test_parses(text, name, args):
     assert parse(text) == Command(name, args)
@@ -53,6 +59,10 @@ def test_parses(text, name, args):
     ("resources edit", "takes no arguments"),
     ("digest channel #leaders", "isn't a channel"),
     ("frobnicate", "I don't know"),
+    ("pulse exit @sam", "isn't a person"),
+    ("pulse exit <#C0123ABCD>", "isn't a person"),
+    ("pulse exit", "/candor pulse exit @person"),
+    ("pulse stay now", "/candor pulse stay"),
 ])
 def test_usage_errors_show_correct_usage(text, says):
     with pytest.raises(UsageError) as e:
@@ -64,7 +74,8 @@ def test_usage_errors_show_correct_usage(text, says):
 def test_admin_only_groups():
     assert not parse("pause").admin_only and not parse("resume").admin_only
     assert not parse("help").admin_only
-    for text in ("schedule", "questions", "privacy", "resources", "questions max 4"):
+    for text in ("schedule", "questions", "privacy", "resources", "questions max 4", "pulse",
+                 "pulse exit U0123ABCD"):
         assert parse(text).admin_only, text
 
 
@@ -72,7 +83,7 @@ WORDS = st.sampled_from([
     "schedule", "weekly", "biweekly", "monthly", "tuesday", "fri", "sat", "10:00", "25:61",
     "window", "reminder", "on", "off", "questions", "max", "privacy", "scores", "comments",
     "resources", "pause", "resume", "audience", "add", "digest", "channel", "<#C123ABC|x>",
-    "C123ABC", "<#C123ABC", "<@U123ABC>", "0", "3", "14", "9999", "-1", "٣", "１",
+    "C123ABC", "<#C123ABC", "<@U123ABC>", "pulse", "exit", "stay", "0", "3", "14", "9999", "-1", "٣", "１",
 ])
 
 

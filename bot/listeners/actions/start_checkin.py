@@ -41,6 +41,6 @@ def start_checkin(ack, body, context, client):
     view = (refusal_modal(lang, form.refusal) if form.refusal
             # The language rides along, so the submit needn't look the person up.
             else checkin_modal(lang, form.questions, {"k": ticket, "l": lang, **_dm_of(body)},
-                               form.ask))
+                               form.ask, form.pulse))
     if not open_form(c, trigger, view, team=team):
         say_form_failed(c, body, user, lang)

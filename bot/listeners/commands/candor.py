@@ -14,7 +14,16 @@ from bot.commands import HELP, Command, UsageError, parse
 from bot.context import Candor
 from bot.i18n import t
 from bot.listeners._util import SLACK_NO_FORM, candor, open_form, team_of
-from bot.services import digests, home, rounds, segments, settings, staff_summary, workspace
+from bot.services import (
+    digests,
+    home,
+    pulses,
+    rounds,
+    segments,
+    settings,
+    staff_summary,
+    workspace,
+)
 from bot.services.errors import ServiceError, friendly
 from bot.services.people import is_admin, lang_of
 
@@ -99,6 +108,10 @@ HANDLERS: dict[str, Callable[[Asked], str | None]] = {
     "segments.show": lambda a: segments.segments_text(a.c, a.team),
     "segments.ask": lambda a: segments.set_ask(a.c, a.team, a.args["dim"], a.args["on"]),
     "segments.label": lambda a: segments.set_label(a.c, a.team, a.args["role"], a.args["text"]),
+    "pulse.show": lambda a: pulses.status_text(a.c, a.team),
+    "pulse.stay": lambda a: pulses.open_stay(a.c, a.team),
+    "pulse.close": lambda a: pulses.close_stay(a.c, a.team),
+    "pulse.exit": lambda a: pulses.offer_exit(a.c, a.team, a.user, a.args["user"]),
 }
 
 
