@@ -1,7 +1,9 @@
 """The instrument bank (analytics/data/questions.toml): every item's wording,
 source, licence and validation status; the optional modules; multi-item
 scale scores; and published reference points. Pure: no I/O beyond reading
-the packaged bank file.
+the packaged bank file. The bank may declare answer formats and score
+ranges of its own ([[scale]], e.g. the ProQOL's), which join the scale
+registry in analytics.scoring when this module is imported.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from analytics.scoring import round_half_up, scale
+from analytics.scoring import SCALES, Scale, reverse_value, round_half_up, scale
 
 # What {organization} becomes before an admin names the organisation (or
 # Slack tells us the workspace's name).
@@ -40,6 +42,7 @@ class Item:
     reverse: bool = False
     retired: bool = False
     score_items: tuple[str, ...] = ()  # set for a derived scale score
+    scoring: str = "mean100"  # a score's method: "mean100" (CBI) or "sum" (ProQOL)
     statements_en: tuple[str, ...] = ()
     statements_es: tuple[str, ...] = ()
 
@@ -58,6 +61,12 @@ class Module:
     todo: str | None  # why it can't be turned on yet (wording missing)
     items: tuple[str, ...]  # asked items, bank order
     scores: tuple[str, ...]  # derived scores
+    credit: str = ""  # the credit line the terms ask to show with the items
+    intro_en: str = ""  # the instrument's own instructions and time frame
+    intro_es: str = ""
+
+    def intro(self, lang: str) -> str:
+        return self.intro_es if lang == "es" and self.intro_es else self.intro_en
 
 
 @dataclass(frozen=True)
@@ -99,31 +108,66 @@ def _item(raw: dict) -> Item:
         licence=raw.get("licence", ""), instrument=raw.get("instrument", f"candor-{raw['key']}"),
         module=raw.get("module"), reverse=raw.get("reverse", False),
         retired=raw.get("retired", False), score_items=tuple(raw.get("items", ())),
+        scoring=raw.get("scoring", "mean100"),
         statements_en=tuple(raw.get("statements_en", ())),
         statements_es=tuple(raw.get("statements_es", ())),
     )
 
 
+def register_scales(raw_scales) -> None:
+    """Add the bank's own [[scale]]s to the registry. Declaring one again
+    the same way is a no-op; differently, or over a built-in, is refused."""
+    for r in raw_scales:
+        values = tuple(range(r["min"], r["max"] + 1))
+        s = Scale(r["key"], values, r["flag_min"], r["flag_max"], r["rate_name"],
+                  tuple(r.get("labels_en") or (str(v) for v in values)),
+                  higher_is_worse=r.get("higher_is_worse", False))
+        if len(s.labels) != len(values) or not (values[0] <= s.flag_min <= s.flag_max <= values[-1]):
+            raise ValueError(f"scale {s.key!r}: labels or flagged band don't fit its values")
+        if SCALES.setdefault(s.key, s) != s:
+            raise ValueError(f"scale {s.key!r} is already defined differently")
+
+
+def _check_score(score: Item, by_key: Mapping[str, Item]) -> None:
+    """A score names items that exist; a sum's range is its items' range
+    (ten 1–5 answers sum to 10–50), so no sum can fall outside its scale."""
+    missing = [k for k in score.score_items if k not in by_key]
+    if missing:
+        raise ValueError(f"score {score.key} names unknown items {missing}")
+    if score.scoring not in ("mean100", "sum"):
+        raise ValueError(f"score {score.key}: unknown scoring {score.scoring!r}")
+    if score.scoring == "sum":
+        parts = [scale(by_key[k].scale_key).values for k in score.score_items]
+        lo, hi = sum(v[0] for v in parts), sum(v[-1] for v in parts)
+        if scale(score.scale_key).values != tuple(range(lo, hi + 1)):
+            raise ValueError(f"score {score.key}: scale {score.scale_key} is not {lo}–{hi}")
+
+
+def _module(m: dict, items: tuple[Item, ...]) -> Module:
+    return Module(
+        key=m["key"], name=m["name"], source=m["source"], terms=m["terms"],
+        url=m.get("url", ""), todo=m.get("todo"),
+        items=tuple(i.key for i in items if i.module == m["key"] and not i.is_score),
+        scores=tuple(i.key for i in items if i.module == m["key"] and i.is_score),
+        credit=m.get("credit", ""), intro_en=m.get("intro_en", ""), intro_es=m.get("intro_es", ""),
+    )
+
+
 def parse_bank(raw: dict) -> Bank:
     """The bank from its TOML, checked: every scale exists, every score's
-    items exist, and a reference figure is tied only to an item of the same
-    instrument (a figure from another instrument would mislead)."""
+    items exist (and a sum fits its scale), and a reference figure is tied
+    only to an item of the same instrument (a figure from another instrument
+    would mislead)."""
+    register_scales(raw.get("scale", ()))
     items = tuple(_item(q) for q in raw.get("question", ()))
     by_key = {i.key: i for i in items}
     if len(by_key) != len(items):
         raise ValueError("duplicate question keys in the bank")
     for i in items:
         scale(i.scale_key)
-        missing = [k for k in i.score_items if k not in by_key]
-        if missing:
-            raise ValueError(f"score {i.key} names unknown items {missing}")
-    modules = tuple(
-        Module(key=m["key"], name=m["name"], source=m["source"], terms=m["terms"],
-               url=m.get("url", ""), todo=m.get("todo"),
-               items=tuple(i.key for i in items if i.module == m["key"] and not i.is_score),
-               scores=tuple(i.key for i in items if i.module == m["key"] and i.is_score))
-        for m in raw.get("module", ())
-    )
+        if i.is_score:
+            _check_score(i, by_key)
+    modules = tuple(_module(m, items) for m in raw.get("module", ()))
     refs = tuple(Reference(**r) for r in raw.get("reference", ()))
     for r in refs:
         if r.key is not None and (r.key not in by_key or by_key[r.key].instrument != r.instrument):
@@ -166,24 +210,34 @@ def higher_is_worse(key: str, scale_key: str, bank: Bank | None = None) -> bool:
     return scale(scale_key).higher_is_worse != bool(item and item.reverse)
 
 
+def _score(score: Item, answers: Mapping[str, int], bank: Bank) -> int:
+    items = [bank.item(k) for k in score.score_items]
+    if score.scoring == "sum":
+        # ProQOL: the answers as given, 1–5, reverse-keyed ones flipped.
+        return sum(reverse_value(scale(i.scale_key), answers[i.key]) if i.reverse
+                   else scale(i.scale_key).validate(answers[i.key])
+                   for i in items if i is not None)
+    pts = [scale(i.scale_key).points(answers[i.key], i.reverse) for i in items if i is not None]
+    return round_half_up(sum(pts) / len(pts))
+
+
 def derived_scores(answers: Mapping[str, int], bank: Bank | None = None) -> dict[str, int]:
     """Each multi-item scale score this ballot completes, per respondent:
-    the mean of its items' 0–100 points (reverse-keyed items flipped),
-    rounded half up. A scale missing any item gets no score (a partial mean
-    is not the published scale). Call it before the ballot is sealed and
-    split into rows; the items stay in the ballot as well."""
+    the mean of its items' 0–100 points rounded half up (CBI), or the sum of
+    its answers (ProQOL), reverse-keyed items flipped. A scale missing any
+    item gets no score (a partial score is not the published scale). Call
+    it before the ballot is sealed and split into rows; the items stay in
+    the ballot as well."""
     bank = bank or load_bank()
-    out: dict[str, int] = {}
-    for score in bank.scores:
-        if not all(k in answers for k in score.score_items):
-            continue
-        pts = []
-        for k in score.score_items:
-            item = bank.item(k)
-            assert item is not None  # parse_bank checked
-            pts.append(scale(item.scale_key).points(answers[k], item.reverse))
-        out[score.key] = round_half_up(sum(pts) / len(pts))
-    return out
+    return {score.key: _score(score, answers, bank) for score in bank.scores
+            if all(k in answers for k in score.score_items)}
+
+
+def module_intro(key: str, lang: str, bank: Bank | None = None) -> str:
+    """The instrument's own instructions and time frame for a module (the
+    ProQOL's "… in the last 30 days"), to show above its items; "" if none."""
+    m = (bank or load_bank()).module(key)
+    return m.intro(lang) if m else ""
 
 
 def reference_for(key: str, bank: Bank | None = None) -> Reference | None:
@@ -194,3 +248,8 @@ def reference_for(key: str, bank: Bank | None = None) -> Reference | None:
         return None
     return next((r for r in bank.references
                  if r.key == key and r.instrument == item.instrument), None)
+
+
+# The bank's own scales join the registry on import, before anything looks
+# one up by key (a digest reads a ProQOL score's scale without the bank).
+load_bank()

@@ -47,6 +47,8 @@ SHORT_LABELS = {
     "enps": "Would recommend as a workplace",
     "cbi_work": "Work-related burnout (CBI)",
     "cbi_client": "Client-related burnout (CBI)",
+    "proqol_sts": "Secondary traumatic stress (ProQOL)",
+    "proqol_cs": "Compassion satisfaction (ProQOL)",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from analytics.instruments import load_bank, module_intro, module_of
 from analytics.questions import Question
 from analytics.segments import ROLES, TENURES
 from bot.blocks.kit import esc, mrkdwn, plain, title
@@ -132,6 +133,22 @@ def question_block(q: Question, lang: str) -> list[dict]:
     return blocks
 
 
+def module_head(q: Question, lang: str, seen: set[str]) -> list[dict]:
+    """Before a module's first item: the instrument's own instructions (the
+    ProQOL's "in the last 30 days" is part of every item's meaning) and the
+    credit its terms ask for."""
+    key = module_of(q.key)
+    if key is None or key in seen:
+        return []
+    seen.add(key)
+    module = load_bank().module(key)
+    intro = module_intro(key, lang)
+    head = [{"type": "section", "text": mrkdwn(esc(intro))}] if intro else []
+    if module is not None and module.credit:
+        head.append({"type": "context", "elements": [mrkdwn(esc(module.credit))]})
+    return head
+
+
 @dataclass(frozen=True)
 class SegmentAsk:
     """Which voluntary questions the modal adds, and the admin's role labels."""
@@ -173,8 +190,9 @@ def checkin_modal(lang: str, questions: list[Question], meta: dict,
     """The check-in's questions, or (a pulse) its one open question, required."""
     intro = "pulse.modal_intro" if pulse else "modal.intro"
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(t(lang, intro))}]
+    seen: set[str] = set()
     for q in questions:
-        blocks += question_block(q, lang)
+        blocks += module_head(q, lang, seen) + question_block(q, lang)
     blocks += segment_blocks(lang, ask or SegmentAsk())
     blocks.append({
         "type": "input", "block_id": "comment", "optional": pulse is None,

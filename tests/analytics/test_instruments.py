@@ -12,6 +12,7 @@ import pytest
 from analytics.instruments import (
     Reference,
     derived_scores,
+    higher_is_worse,
     load_bank,
     parse_bank,
     reference_for,
@@ -109,8 +110,9 @@ def test_modules_record_source_and_terms():
         m = bank.module(key)
         assert "Center for Victims of Torture" in m.terms and "proqol.org" in m.terms + m.url
         assert "adapted from the ProQOL" in m.terms and "not sold" in m.terms
-        # No wording typed from memory: the module waits for the official text.
-        assert m.todo and not m.items
+        assert "Center for Victims of Torture" in m.credit and "www.proqol.org" in m.credit
+        assert m.name.endswith("adapted from the ProQOL")
+        assert m.todo is None and len(m.items) == 10 and m.scores == (key,)
     assert len(bank.module("cbi_work").items) == 7 and bank.module("cbi_work").scores == ("cbi_work",)
     assert len(bank.module("cbi_client").items) == 6
     assert [k for k in bank.module("cbi_work").items if bank.item(k).reverse] == ["cbi_work_4"]
@@ -214,3 +216,136 @@ def test_core_rotation_asks_every_enabled_item():
 def test_derived_scores_use_the_bank_by_default():
     answers = {f"cbi_work_{n}": 3 for n in range(1, 8)}  # all "sometimes"/"somewhat"
     assert derived_scores(answers) == {"cbi_work": 50}
+
+
+# -- ProQOL 5: secondary traumatic stress and compassion satisfaction ------------
+
+# The ProQOL 5 items as two independent public copies of the form print them
+# (GitHub code index ids 56656404718 and 36827614714, which agree word for
+# word), keyed by the item's number on the form. Typed here from those
+# copies, not from the bank, so a paraphrase in the bank fails this test.
+PROQOL_STS = {
+    2: "I am preoccupied with more than one person I [help].",
+    5: "I jump or am startled by unexpected sounds.",
+    7: "I find it difficult to separate my personal life from my life as a [helper].",
+    9: "I think that I might have been affected by the traumatic stress of those I [help].",
+    11: 'Because of my [helping], I have felt "on edge" about various things.',
+    13: "I feel depressed because of the traumatic experiences of the people I [help].",
+    14: "I feel as though I am experiencing the trauma of someone I have [helped].",
+    23: "I avoid certain activities or situations because they remind me of frightening "
+        "experiences of the people I [help].",
+    25: "As a result of my [helping], I have intrusive, frightening thoughts.",
+    28: "I can't recall important parts of my work with trauma victims.",
+}
+PROQOL_CS = {
+    3: "I get satisfaction from being able to [help] people.",
+    6: "I feel invigorated after working with those I [help].",
+    12: "I like my work as a [helper].",
+    16: "I am pleased with how I am able to keep up with [helping] techniques and protocols.",
+    18: "My work makes me feel satisfied.",
+    20: "I have happy thoughts and feelings about those I [help] and how I could help them.",
+    22: "I believe I can make a difference through my work.",
+    24: "I am proud of what I can do to [help].",
+    27: 'I have thoughts that I am a "success" as a [helper].',
+    30: "I am happy that I chose to do this work.",
+}
+
+
+def _unbracketed(text: str) -> str:
+    """The form's [help]/[helper]/[helping]/[helped], shown as those words
+    (the adaptation the bank records)."""
+    for w in ("helped", "helping", "helper", "help"):
+        text = text.replace(f"[{w}]", w)
+    return text
+
+
+@pytest.mark.parametrize(("module", "form"), [("proqol_sts", PROQOL_STS),
+                                              ("proqol_cs", PROQOL_CS)])
+def test_proqol_items_are_word_for_word_the_form(module, form):
+    bank = load_bank()
+    m = bank.module(module)
+    assert m.items == tuple(f"proqol_{n}" for n in form)  # the form's numbers, in order
+    assert bank.item(module).score_items == m.items
+    for n, text in form.items():
+        item = bank.item(f"proqol_{n}")
+        assert item.text_en == _unbracketed(text), n
+        assert item.module == module and not item.reverse  # no STS/CS item is reversed
+        assert f"item {n} " in item.source and item.validated
+        assert "adapted from the ProQOL" in item.status + item.licence
+        if "[" in text:  # the substitution is recorded on the item
+            assert text[text.index("["):text.index("]") + 1] in item.source
+        # The Spanish is ours, marked as the Dolan item's is.
+        assert item.es_status == "translation, not validated" and item.text_es != item.text_en
+
+
+def test_proqol_answers_frame_and_subscale_bands():
+    bank = load_bank()
+    for module, sc in (("proqol_sts", "proqol_sts5"), ("proqol_cs", "proqol_cs5")):
+        m = bank.module(module)
+        assert {bank.item(k).scale_key for k in m.items} == {sc}
+        assert scale(sc).values == (1, 2, 3, 4, 5)
+        assert scale(sc).labels == ("Never", "Rarely", "Sometimes", "Often", "Very Often")
+        # The form's stem and 30-day frame, brackets dropped.
+        assert m.intro_en.startswith("When you help people you have direct contact with their "
+                                     "lives.")
+        assert m.intro_en.endswith("how frequently you experienced these things in the last "
+                                   "30 days.")
+        assert "30 días" in m.intro("es") and m.intro("en") == m.intro_en
+    # Stamm 2010: 22 or less low, 23–41 moderate, 42 or more high.
+    sts, cs = scale("proqol_sts_sum"), scale("proqol_cs_sum")
+    assert sts.values == cs.values == tuple(range(10, 51))
+    assert [v for v in (41, 42, 50) if sts.is_flagged(v)] == [42, 50]  # % high shown
+    assert [v for v in (10, 22, 23) if cs.is_flagged(v)] == [10, 22]  # % low shown
+    # Both rates are bad news when they rise; STS items up is bad, CS items up good.
+    assert higher_is_worse("proqol_sts", "proqol_sts_sum")
+    assert higher_is_worse("proqol_cs", "proqol_cs_sum")
+    assert higher_is_worse("proqol_2", "proqol_sts5") and not higher_is_worse("proqol_3",
+                                                                               "proqol_cs5")
+
+
+def test_proqol_subscales_are_sums_worked_by_hand():
+    sts = dict(zip((f"proqol_{n}" for n in PROQOL_STS), (3, 2, 4, 1, 5, 2, 3, 1, 2, 1),
+                   strict=True))
+    cs = dict(zip((f"proqol_{n}" for n in PROQOL_CS), (5, 4, 5, 4, 4, 5, 5, 4, 3, 5),
+                  strict=True))
+    # STS: 3+2+4+1+5+2+3+1+2+1 = 24 (moderate); CS: 5+4+5+4+4+5+5+4+3+5 = 44 (high).
+    assert derived_scores({**sts, **cs}) == {"proqol_sts": 24, "proqol_cs": 44}
+    assert not scale("proqol_sts_sum").is_flagged(24) and not scale("proqol_cs_sum").is_flagged(44)
+    # Every answer "Very Often": STS 50, high; every answer "Never": CS 10, low.
+    assert derived_scores(dict.fromkeys(sts, 5)) == {"proqol_sts": 50}
+    assert derived_scores(dict.fromkeys(cs, 1)) == {"proqol_cs": 10}
+    # A skipped item: no score (a partial sum is not the published subscale).
+    assert derived_scores({k: v for k, v in sts.items() if k != "proqol_28"}) == {}
+    # Summed, not averaged on 0–100 as the CBI is: the same answers as points
+    # would give (24 - 10) / 40 * 100 = 35.
+    assert derived_scores(sts)["proqol_sts"] != 35
+
+
+def test_a_sum_score_must_fit_its_items_range():
+    raw = _raw()
+    for q in raw["question"]:
+        if q["key"] == "proqol_sts":
+            q["items"] = q["items"][:9]  # nine 1–5 items sum to 9–45, not 10–50
+    with pytest.raises(ValueError, match="proqol_sts_sum is not 9–45"):
+        parse_bank(raw)
+
+
+def test_proqol_rotates_with_the_other_modules():
+    on = ["cbi_work", "proqol_sts", "proqol_cs"]
+    assert [module_for_round(on, n, "weekly") for n in (4, 8, 12, 16)] == [
+        "cbi_work", "proqol_sts", "proqol_cs", "cbi_work"]
+    bank = _bank_with("proqol_sts", "proqol_cs")
+    keys = items_for_round(bank, active_modules(bank), 4, "weekly", 5)
+    assert keys[:5] == [q.key for q in pick_for_round(bank, 4, 5)]
+    assert keys[5:] == [f"proqol_{n}" for n in PROQOL_STS]  # one module, never its score
+    assert not any(k.startswith("proqol") for k in items_for_round(bank, ["proqol_sts"], 3,
+                                                                      "weekly", 5))
+
+
+def test_a_bank_scale_cannot_redefine_one_already_registered():
+    raw = _raw()
+    sts = next(s for s in raw["scale"] if s["key"] == "proqol_sts_sum")
+    raw["scale"] = [{**sts, "flag_min": 41}]  # would quietly move the "high" cut point
+    with pytest.raises(ValueError, match="already defined differently"):
+        parse_bank(raw)
+    assert scale("proqol_sts_sum").flag_min == 42

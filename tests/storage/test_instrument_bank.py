@@ -4,15 +4,24 @@ organisation's name (storage and the admin settings behind the commands)."""
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
 
+from analytics.instruments import load_bank
 from analytics.questions import active_modules, default_bank
-from bot.commands import UsageError, parse
+from analytics.scoring import scale
+from analytics.segments import ROLES, TENURES
+from bot.commands import MAX_QUESTIONS, UsageError, parse
+from bot.i18n import t
 from bot.services import settings
 from bot.services.errors import Invalid
 from storage import workspaces
+from storage.ballot_box import MAX_COMMENT_BYTES, Ballot, BallotBox
+from storage.keys import Keyring
 
 TEAM = "T0BANK"
 
@@ -80,10 +89,14 @@ def test_organisation_name_defaults_to_slacks_and_can_be_set(db):
         settings.set_organization(c, TEAM, "<@U123>")
 
 
-def test_modules_on_and_off(db):
+def test_modules_on_and_off(db, monkeypatch):
     c = _c(db)
-    with pytest.raises(Invalid, match="can't be turned on yet"):
+    bank = load_bank()
+    waiting = replace(bank, modules=(replace(bank.module("proqol_sts"), todo="wording", items=()),))
+    monkeypatch.setattr(settings, "load_bank", lambda: waiting)
+    with pytest.raises(Invalid, match="can't be turned on yet"):  # a module without its wording
         settings.set_module(c, TEAM, "proqol_sts", True)
+    monkeypatch.undo()
     with pytest.raises(Invalid, match="no module"):
         settings.set_module(c, TEAM, "mbi", True)
     assert "is on" in settings.set_module(c, TEAM, "cbi_work", True)
@@ -109,3 +122,43 @@ def test_commands_parse():
     assert parse("organization Riverbend CMHC").args == {"name": "Riverbend CMHC"}
     with pytest.raises(UsageError):
         parse("modules toggle cbi_work")
+
+
+def test_proqol_modules_turn_on_with_their_items_and_scores(db):
+    c = _c(db)
+    reply = settings.set_module(c, TEAM, "proqol_sts", True)
+    assert "is on" in reply and "Center for Victims of Torture" in reply
+    settings.set_module(c, TEAM, "proqol_cs", True)
+    rows = _rows(db)
+    for m in ("proqol_sts", "proqol_cs"):
+        keys = load_bank().module(m).items + (m,)
+        assert len(keys) == 11 and all(rows[k][0] for k in keys)
+    assert rows["proqol_11"][1] == 'Because of my helping, I have felt "on edge" about various things.'
+    with db.session() as s:
+        assert active_modules(workspaces.questions(s, TEAM)) == ["proqol_sts", "proqol_cs"]
+    listing = settings.modules_text(c, TEAM)
+    assert "`proqol_sts`" in listing and "not available yet" not in listing
+    # Every module on still fits the bank's limit (the questions modal's 100 blocks).
+    for m in load_bank().modules:
+        settings.set_module(c, TEAM, m.key, True)
+    assert len(_rows(db)) <= settings.MAX_BANK
+
+
+def test_proqol_answer_labels_match_the_bank_in_the_catalog():
+    for sc in ("proqol_sts5", "proqol_cs5"):
+        # The modal shows the catalog's words: they must be the form's answers.
+        assert tuple(t("en", f"scale.{sc}.{v}") for v in scale(sc).values) == scale(sc).labels
+        assert t("es", f"scale.{sc}.5") == "Muy a menudo"
+
+
+def test_the_widest_proqol_ballot_fits_one_sealed_block():
+    """A module round's ballot, with the most core questions a round can ask
+    (the longest keys), the longest role and tenure and the longest comment
+    allowed, still seals into one padded block (else the comment is refused)."""
+    box = BallotBox(Keyring("x" * 40), k=5, rng=random.Random(1))
+    core = sorted((q.key for q in default_bank()), key=len, reverse=True)[:MAX_QUESTIONS[1]]
+    for m in ("proqol_sts", "proqol_cs"):
+        keys = core + list(load_bank().module(m).items) + [m]
+        ballot = Ballot("c" * 80, dict.fromkeys(keys, 50), "x" * (MAX_COMMENT_BYTES - 2),
+                        max(ROLES, key=len), max(TENURES, key=len))
+        assert box.seal_ballot(ballot, datetime(2026, 3, 2))

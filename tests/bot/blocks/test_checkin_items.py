@@ -3,8 +3,10 @@ options that fit Slack's limits, and every scale labelled in both languages."""
 
 from __future__ import annotations
 
+import json
+
 from analytics.instruments import load_bank
-from analytics.questions import default_bank, module_questions
+from analytics.questions import asked_directly, default_bank, module_questions
 from bot.blocks.checkin import checkin_modal, question_block
 from bot.i18n import t
 
@@ -53,7 +55,7 @@ def test_burnout_options_are_numbers_pointing_at_the_statements():
 
 def test_every_option_fits_slack_limits_for_every_bank_item():
     items = default_bank() + [q for m in load_bank().modules if m.items
-                              for q in module_questions(m.key) if q.scale_key != "score100"]
+                              for q in module_questions(m.key) if asked_directly(q)]
     for q in items:
         for lang in ("en", "es"):
             blocks = question_block(q, lang)
@@ -79,3 +81,19 @@ def test_cbi_items_show_their_own_answer_formats():
 def test_whole_modal_with_default_bank_stays_under_slack_block_limit():
     view = checkin_modal("en", [q for q in default_bank() if q.enabled], {"t": "x"})
     assert len(view["blocks"]) <= 100
+
+
+def test_a_modules_instructions_and_credit_head_its_items_once():
+    """The ProQOL items mean "in the last 30 days" only with the form's own
+    instructions above them, and its terms ask for the credit line."""
+    items = module_questions("proqol_sts")
+    for lang, frame in (("en", "last 30 days"), ("es", "30")):
+        view = checkin_modal(lang, [q for q in items if asked_directly(q)], {"k": "T"})
+        texts = [json.dumps(b, ensure_ascii=False) for b in view["blocks"]]
+        heads = [i for i, x in enumerate(texts) if frame in x and "q_proqol" not in x]
+        credits = [i for i, x in enumerate(texts) if "Center for Victims of Torture" in x]
+        first_item = next(i for i, b in enumerate(view["blocks"])
+                          if str(b.get("block_id", "")).startswith("q_proqol"))
+        assert len(heads) == 1 and len(credits) == 1 and heads[0] < credits[0] < first_item
+    plain = checkin_modal("en", default_bank()[:3], {"k": "T"})
+    assert "Victims of Torture" not in json.dumps(plain)
