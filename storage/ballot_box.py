@@ -23,10 +23,8 @@ import logging
 import random
 import secrets
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
-from itertools import islice
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import String, bindparam, delete, exists, func, insert, select
@@ -36,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from analytics.segments import ROLES, TENURES, clean_role, clean_tenure, coarsen
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
+from storage.ballot_open import comment_text, insert_many, open_json, random_ids, stream_sealed
 from storage.keys import PAD_BLOCK, Keyring, pad, seal, unseal
 from storage.models import (
     Comment,
@@ -54,8 +53,10 @@ log = logging.getLogger(__name__)
 MERGED_LABEL = "(other teams)"
 # A comment's JSON bytes at most; seal_ballot checks the whole ballot fits a block.
 MAX_COMMENT_BYTES = 4000
-# Rows per bulk write, and sealed ballots per fetch, when a round is opened.
+# Rows per bulk write, and sealed tokens (6 kB each) per fetch or write, when
+# a round is opened.
 CHUNK = 2000
+FETCH = 500
 
 
 _WIDE_ANSWER, _WIDE_ROLE, _WIDE_TENURE = -1000, max(ROLES, key=len), max(TENURES, key=len)
@@ -190,6 +191,8 @@ class BallotBox:
         self._ballots = keyring.sealer("ballot")
         self._comments = keyring.sealer("comment")
         self._tickets = keyring.ticket_sealer()
+        # (round id, comments) of the last close, until its digest reads them.
+        self._just_opened: tuple[int, list[str]] | None = None
 
     def issue_ticket(self, rnd: Round, team_label: str) -> str:
         """A fresh ticket for one invitation. Its Fernet timestamp is the round's
@@ -274,39 +277,39 @@ class BallotBox:
     def _open_all(self, conn: Connection, round_id: int) -> list[dict]:
         """The round's ballots, decrypted as they stream in: the sealed tokens
         (padded to PAD_BLOCK each) are never all held in memory at once."""
-        # Closed even when a ballot fails to open: a SQLite cursor left open
-        # pins its connection to an old snapshot (stale reads, and a WAL that
-        # can't be truncated).
-        with conn.execute(select(_sealed.c.sealed).where(_sealed.c.round_id == round_id)
-                          .execution_options(yield_per=CHUNK)) as rows:
-            return [json.loads(unseal(self._ballots, sealed)) for (sealed,) in rows]
+        return [open_json(self._ballots, t)
+                for t in stream_sealed(conn, _sealed.name, round_id, FETCH)]
 
     def _write_answers(self, conn: Connection, rnd: Round, ballots: list[dict],
                        label: dict[str, str], combos: list[tuple]) -> None:
         """Plain executemany in chunks (20,000 ballots are 100,000 rows: no
         ORM objects, no per-row parameter processing)."""
         team, rid = rnd.team_id, rnd.id
-        answers = [(_rid(), team, rid, combo[0], key, int(value), combo[1], combo[2])
+        ids = iter(random_ids(sum(len(b["a"]) for b in ballots)))
+        answers = [(next(ids), team, rid, combo[0], key, int(value), combo[1], combo[2])
                    for b, combo in zip(ballots, combos, strict=True)
                    for key, value in b["a"].items()]
         comments = [b["c"] for b in ballots if b.get("c")]
-        self.rng.shuffle(answers)
         self.rng.shuffle(comments)
-        # Then written in the order of their random keys: an order that says
-        # as little of the submissions as the shuffle, and each B-tree grows
-        # at its end instead of splitting pages all over (SQLite keeps these
-        # WITHOUT ROWID tables in key order anyway).
+        # Written in the order of their random keys: sorting by fresh random
+        # ids is itself a uniform shuffle (a shuffle before it would change
+        # nothing, and cost 100,000 reads of the OS's random source), and each
+        # B-tree grows at its end instead of splitting pages all over (SQLite
+        # keeps these WITHOUT ROWID tables in key order anyway).
         answers.sort()
         at = _epoch(rnd.opened_at)
         # Random keys, sorted, given to the shuffled comments: the same random
         # key order as sorting sealed rows by key, but each comment is sealed
         # as it is written (6,000 sealed comments are ~40 MB held at once).
         sealed = ((cid, team, rid, seal(self._comments, pad(_json({"c": c})), at))
-                  for cid, c in zip(sorted(_rid() for _ in comments), comments, strict=True))
-        _insert_many(conn, Response.__table__, ["id", "team_id", "round_id", "team_label",
-                                                "question_key", "value", "role", "tenure"],
-                     answers)
-        _insert_many(conn, Comment.__table__, ["id", "team_id", "round_id", "sealed"], sealed)
+                  for cid, c in zip(sorted(random_ids(len(comments))), comments, strict=True))
+        insert_many(conn, Response.__table__, ["id", "team_id", "round_id", "team_label",
+                                               "question_key", "value", "role", "tenure"],
+                    answers, CHUNK)
+        insert_many(conn, Comment.__table__, ["id", "team_id", "round_id", "sealed"], sealed, FETCH)
+        # Kept for this round's digest, which follows the close in the same
+        # process: it needn't unseal again what was just sealed.
+        self._just_opened = (rid, comments)
 
     def _write_team_counts(self, s: Session, rnd: Round, ballots: Counter,
                            label: dict[str, str]) -> None:
@@ -334,41 +337,24 @@ class BallotBox:
                 tc.changed = changed.get(team)
 
     def read_comments(self, s: Session, round_id: int) -> list[str]:
-        # Streamed like _open_all: the sealed comments (padded to PAD_BLOCK)
-        # are never all held at once, only their short texts.
-        with s.connection().execute(select(Comment.sealed).where(Comment.round_id == round_id)
-                                    .execution_options(yield_per=CHUNK)) as rows:
-            out = [_comment_text(unseal(self._comments, c)) for (c,) in rows]
+        conn = s.connection()
+        out = self._take_just_opened(conn, round_id)
+        if out is None:
+            # Streamed like _open_all: the sealed comments (padded to
+            # PAD_BLOCK) are never all held at once, only their short texts.
+            out = [comment_text(unseal(self._comments, c))
+                   for c in stream_sealed(conn, Comment.__table__.name, round_id, FETCH)]
         self.rng.shuffle(out)
         return out
 
-
-def _insert_many(conn: Connection, table, cols: list[str], rows: Iterable[tuple]) -> None:
-    """COPY on PostgreSQL; elsewhere the driver's own executemany, CHUNK rows
-    at a time. Either way in the caller's transaction. `rows` may be a
-    generator: it is consumed once, in order."""
-    if conn.dialect.name == "postgresql":
-        with conn.connection.driver_connection.cursor() as cur, cur.copy(
-                f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
-           f"VALUES ({', '.join([mark] * len(cols))})")
-    it = iter(rows)
-    while chunk := list(islice(it, CHUNK)):
-        conn.exec_driver_sql(sql, chunk)
-
-
-def _comment_text(plain: bytes) -> str:
-    """Padded JSON since tickets were introduced; raw text before."""
-    text = plain.decode()
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return text
-    return obj["c"] if isinstance(obj, dict) and isinstance(obj.get("c"), str) else text
+    def _take_just_opened(self, conn: Connection, round_id: int) -> list[str] | None:
+        """The comments the last close opened, once, if they are this round's
+        and what the database holds (not if that close was rolled back)."""
+        held, self._just_opened = self._just_opened, None
+        if held is None or held[0] != round_id:
+            return None
+        stored = conn.execute(select(func.count()).where(Comment.round_id == round_id)).scalar()
+        return held[1] if stored == len(held[1]) else None
 
 
 # -- what the box holds after opening: the digest reads only these aggregates ----
