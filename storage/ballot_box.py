@@ -34,9 +34,18 @@ from sqlalchemy.orm import Session
 
 from analytics.segments import ROLES, TENURES, clean_role, clean_tenure, coarsen
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
-from storage.ballot_open import comment_text, insert_many, open_json, random_ids, stream_sealed
+from storage.ballot_open import (
+    HISTOGRAM_COLS,
+    comment_text,
+    histogram,
+    insert_many,
+    open_json,
+    random_ids,
+    stream_sealed,
+)
 from storage.keys import PAD_BLOCK, Keyring, pad, seal, unseal
 from storage.models import (
+    AnswerCount,
     Comment,
     Participation,
     Response,
@@ -307,6 +316,8 @@ class BallotBox:
                                                "question_key", "value", "role", "tenure"],
                     answers, CHUNK)
         insert_many(conn, Comment.__table__, ["id", "team_id", "round_id", "sealed"], sealed, FETCH)
+        insert_many(conn, AnswerCount.__table__, HISTOGRAM_COLS, histogram(team, rid, answers),
+                    CHUNK)
         # Kept for this round's digest, which follows the close in the same
         # process: it needn't unseal again what was just sealed.
         self._just_opened = (rid, comments)
@@ -361,16 +372,16 @@ class BallotBox:
 
 def value_counts(s: Session, team_id: str, round_ids: list[int]) -> list[tuple]:
     """(round_id, team, question_key, value, n): the histogram every digest
-    figure is computed from, aggregated in SQL rather than in Python."""
+    figure is computed from, kept at close (answer_counts), summed over role
+    and tenure."""
     if not round_ids:
         return []
+    h = AnswerCount
+    cols = (h.round_id, h.team_label, h.question_key, h.value)
     # On the session's connection (Core): plain rows, no ORM row processing.
     return [tuple(r) for r in s.connection().execute(
-        select(Response.round_id, Response.team_label, Response.question_key, Response.value,
-               func.count())
-        .where(Response.team_id == team_id, Response.round_id.in_(round_ids))
-        .group_by(Response.round_id, Response.team_label, Response.question_key, Response.value)
-    )]
+        select(*cols, func.sum(h.n))
+        .where(h.team_id == team_id, h.round_id.in_(round_ids)).group_by(*cols))]
 
 
 def team_counts(s: Session, round_ids: list[int]) -> dict[int, list]:

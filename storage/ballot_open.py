@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -81,3 +82,17 @@ def comment_text(plain: bytes) -> str:
     except ValueError:
         return text
     return obj["c"] if isinstance(obj, dict) and isinstance(obj.get("c"), str) else text
+
+
+HISTOGRAM_COLS = ["id", "team_id", "round_id", "team_label", "question_key", "value", "role",
+                  "tenure", "n"]
+
+
+def histogram(team_id: str, round_id: int, answers: list[tuple]) -> list[tuple]:
+    """`answer_counts` rows for a round's answer rows (id, team, round, label,
+    key, value, role, tenure): one row per distinct answer, counted, in the
+    order of fresh random ids like every other row written at close."""
+    counts = Counter(a[3:] for a in answers)
+    ids = sorted(random_ids(len(counts)))
+    return [(i, team_id, round_id, *group, n)
+            for i, (group, n) in zip(ids, counts.items(), strict=True)]

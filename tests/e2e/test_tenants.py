@@ -35,7 +35,8 @@ def _snapshot(db) -> str:
     out = {}
     with db.engine.connect() as c:
         for table in ("workspaces", "audiences", "rounds", "deliveries", "participation",
-                      "sealed_ballots", "responses", "comments", "team_counts", "questions"):
+                      "sealed_ballots", "responses", "answer_counts", "comments", "team_counts",
+                      "questions"):
             order = "team_id" if table != "rounds" else "id"
             rows = c.execute(text(f"SELECT * FROM {table} ORDER BY {order}")).all()
             out[table] = sorted(json.dumps([str(v) for v in r]) for r in rows

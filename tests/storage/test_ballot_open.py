@@ -108,3 +108,24 @@ def test_every_sealed_comment_is_one_size(db):
         sizes = {len(c) for c in s.scalars(select(Comment.sealed).where(Comment.round_id == rid))}
     one_block = len(seal(Keyring(NEW).sealer("comment"), b" " * PAD_BLOCK, AT))
     assert sizes == {one_block}
+
+
+def test_the_histogram_kept_at_close_is_the_answers_grouped(db):
+    """What the digest reads (answer_counts, summed) is exactly what grouping
+    the stored answers gives, per team, role and tenure."""
+    from storage.ballot_box import value_counts
+    from storage.models import Response
+    from storage.segments import segment_counts
+
+    box = BallotBox(Keyring(NEW), k=5, rng=random.Random(5))
+    rid = _round_with_comments(db, box, [None] * 12)
+    _close(db, box, rid)
+    with db.session() as s:
+        grouped = s.execute(select(Response.round_id, Response.team_label, Response.role,
+                                   Response.tenure, Response.question_key, Response.value,
+                                   func.count())
+                            .group_by(Response.round_id, Response.team_label, Response.role,
+                                      Response.tenure, Response.question_key,
+                                      Response.value)).all()
+        assert sorted(map(tuple, grouped)) == sorted(segment_counts(s, "T1", [rid]))
+        assert value_counts(s, "T1", [rid]) == [(rid, "A", "burnout", 3, 12)]

@@ -15,7 +15,8 @@ def test_answer_tables_are_without_rowid_on_sqlite(db):
     if db.is_postgres:
         return
     with db.engine.connect() as c:
-        for table in ("responses", "comments", "sealed_ballots", "participation"):
+        for table in ("responses", "comments", "sealed_ballots", "participation",
+                      "answer_counts"):
             sql = c.exec_driver_sql(
                 "SELECT sql FROM sqlite_master WHERE name = ?", (table,)).scalar()
             assert "WITHOUT ROWID" in sql.upper(), table
@@ -39,3 +40,32 @@ def test_migrated_schema_is_what_the_models_declare(database_url, db):
         return str(name).startswith("slack_") or str(diff[2] if len(diff) > 2 else "").startswith("slack_")
 
     assert [d for d in diffs if not about_oauth(d)] == []
+
+
+def test_the_answer_histogram_is_filled_from_answers_stored_before_it(tmp_path):
+    """Migration 0012: rounds closed before it get their histogram from
+    `responses`, so their digests read the same figures after the upgrade."""
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    upgrade(url, "0011")
+    eng = create_engine(url)
+    with eng.begin() as c:
+        c.execute(text("INSERT INTO rounds (id, team_id, kind, number, status, opened_at, "
+                       "closes_at, question_keys, invited, published, unopened, "
+                       "digest_attempts) VALUES (1, 'T', 'checkin', 1, 'closed', "
+                       "'2026-01-01', '2026-01-02', '[]', 9, '[]', 0, 0)"))
+        rows = [("a", "t1", "burnout", 3, None, None), ("b", "t1", "burnout", 3, None, None),
+                ("c", "t1", "burnout", 4, "peer", None), ("d", "t2", "burnout", 3, None, "lt1")]
+        for rid, team, key, value, role, tenure in rows:
+            c.execute(text("INSERT INTO responses VALUES (:i, 'T', 1, :t, :k, :v, :r, :y)"),
+                      {"i": rid, "t": team, "k": key, "v": value, "r": role, "y": tenure})
+    upgrade(url)
+    with eng.connect() as c:
+        got = {tuple(r) for r in c.execute(text(
+            "SELECT team_label, question_key, value, role, tenure, n FROM answer_counts"))}
+        ids = [r[0] for r in c.execute(text("SELECT id FROM answer_counts"))]
+    eng.dispose()
+    assert got == {("t1", "burnout", 3, None, None, 2), ("t1", "burnout", 4, "peer", None, 1),
+                   ("t2", "burnout", 3, None, "lt1", 1)}
+    assert all(len(i) == 32 for i in ids) and len(set(ids)) == 3
