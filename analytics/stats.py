@@ -7,10 +7,16 @@ Conventions
   55%" always reads as 24 points).
 * Each measure gets **one** pre-declared test per digest: its rate over the
   recent rounds against its rate over the rounds before them
-  (``analytics.digest.history.comparison`` chooses the rounds), with
-  Barnard's exact unconditional test (the pooled z statistic, its p computed
-  exactly: ``scipy.stats.barnard_exact``) while the sides are small, and the
-  pooled two-proportion z-test once they are large enough that the normal
+  (``analytics.digest.history.comparison`` chooses the rounds). The test is
+  one-sided in the direction the data moved, with the 5% split in advance
+  between the two directions: a change for the worse (which way is worse is
+  fixed per question by the bank) is tested at ``WORSE_SHARE`` of ``ALPHA``,
+  one for the better at the rest (weighted Bonferroni over the two sides, so
+  an unchanged measure is called changed in either direction at most
+  ``ALPHA`` of the time). ``p`` is the one-sided p divided by its side's
+  share, so it reads against ``ALPHA`` like any p. Boschloo's exact test
+  (``scipy.stats.boschloo_exact``) while the sides are small, and the pooled
+  two-proportion z-test once they are large enough that the normal
   approximation, with the minimum change, keeps false alarms under ``ALPHA``
   (``exact_needed``). Means are never tested.
 * The digest's tests form one family: burnout, the pre-declared primary
@@ -44,16 +50,25 @@ MIN_CHANGE_POINTS = 10
 CORRECTION_NAME = "burnout-first Holm"
 
 Z_TEST = "two-proportion z-test"
-EXACT_TEST = "Barnard's exact test"
+EXACT_TEST = "Boschloo's exact test"
+# The share of ALPHA spent on catching a change for the worse; the rest
+# (1%) on one for the better. Candor is an early warning: a worsening caught
+# a round late costs more than an improvement headlined a round late. The
+# split is fixed here, for every measure, never chosen from the data; with an
+# even split (two-sided) the 40-person clinic catches a 20-point rise in
+# burnout by round 5 about 76% of the time, with this one 82% (exact figures
+# in docs/leaders.md).
+WORSE_SHARE = 0.8
+WORSE = "one-sided for a worsening"
+BETTER = "one-sided for an improvement"
 # The z-test is used only once n1*n0/(n1+n0) reaches this. Below it, the
 # z-test's p is too small often enough that, even with the 10-point minimum,
-# up to 5.8% of unchanged measures are called real (computed exactly, not
-# simulated: 5.05% averaged over benchmarks/digest_honesty.py's 40-person
-# clinics; 5.6% at 100 or 150 a side at a true rate of 50%). From 120 on the
-# minimum change dominates, and the z-test plus it stays under 4% over true
-# rates 1-99% (checked at the boundary in tests/analytics/test_stats_size.py).
-# The exact test, which costs milliseconds per call and grows with n1*n0, is
-# not needed there.
+# over 5% of unchanged measures are called real (5.1-5.3% at 34 to 150
+# answers a side, over true rates 1-99%, computed exactly). From 120 on the
+# minimum change dominates, and the z-test plus it stays under 3% (checked at
+# the boundary in tests/analytics/test_stats_size.py). The exact test, which
+# costs up to a few hundred milliseconds per call near the boundary and grows
+# with n1*n0, is not needed there.
 EXACT_BELOW_H = 120
 
 
@@ -101,16 +116,19 @@ def fisher_p(k1: int, n1: int, k0: int, n0: int) -> float:
     return min(p, 1.0) if math.isfinite(p) else math.nan
 
 
-def two_proportion_p(k1: int, n1: int, k0: int, n0: int) -> float:
-    """Two-sided pooled two-proportion z-test p; 1.0 when both rates are 0 or
-    both 1 (nothing to find), nan if a group is empty."""
+def two_proportion_p(
+    k1: int, n1: int, k0: int, n0: int, alternative: str = "two-sided",
+) -> float:
+    """Pooled two-proportion z-test p (``alternative``: "two-sided", or
+    "larger"/"smaller" for rate 1 above/below rate 0); 1.0 when both rates
+    are 0 or both 1 (nothing to find), nan if a group is empty."""
     if n1 <= 0 or n0 <= 0:
         return math.nan
     if (k1 + k0) in (0, n1 + n0):
         return 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        _, p = proportions_ztest([k1, k0], [n1, n0])
+        _, p = proportions_ztest([k1, k0], [n1, n0], alternative=alternative)
     p = float(p)
     return min(p, 1.0) if math.isfinite(p) else math.nan
 
@@ -121,17 +139,35 @@ def exact_needed(n1: int, n0: int) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def barnard_p(k1: int, n1: int, k0: int, n0: int) -> float:
-    """Two-sided p of Barnard's exact unconditional test (pooled z statistic):
-    the largest chance, over every common true rate, of a |z| at least this
-    large, so the test never rejects more than ``ALPHA`` of unchanged
-    measures, whatever the rate. nan if a group is empty. Cached: the Details
-    button and a re-posted digest test the same counts again."""
+def boschloo_p(k1: int, n1: int, k0: int, n0: int, higher: bool) -> float:
+    """One-sided p of Boschloo's exact unconditional test that rate 1 is
+    above (``higher``) or below rate 0: the largest chance, over every common
+    true rate, of a Fisher p at least this small, so the test never rejects
+    more than its level of unchanged measures, whatever the rate, and it is
+    never less powerful than Fisher's test. nan if a group is empty. Cached:
+    the Details button and a re-posted digest test the same counts again."""
     if n1 <= 0 or n0 <= 0:
         return math.nan
+    if (k1 + k0) in (0, n1 + n0):
+        return 1.0
     # scipy takes the two samples as the table's *columns*.
-    p = float(_sps.barnard_exact([[k1, k0], [n1 - k1, n0 - k0]], pooled=True).pvalue)
+    alt = "greater" if higher else "less"
+    p = float(_sps.boschloo_exact([[k1, k0], [n1 - k1, n0 - k0]], alternative=alt).pvalue)
     return min(p, 1.0) if math.isfinite(p) else math.nan
+
+
+def side_p(k1: int, n1: int, k0: int, n0: int, higher_is_worse: bool) -> tuple[float, str]:
+    """(p, side) of the pre-declared split test: one-sided in the direction
+    the rates moved, divided by that side's share of ``ALPHA`` (so ``p <
+    ALPHA`` is the side's own level). No move is tested as a worsening."""
+    higher = k1 * n0 >= k0 * n1 if higher_is_worse else k1 * n0 > k0 * n1
+    worse = higher == higher_is_worse
+    share = WORSE_SHARE if worse else 1 - WORSE_SHARE
+    if exact_needed(n1, n0):
+        p = boschloo_p(k1, n1, k0, n0, higher)
+    else:
+        p = two_proportion_p(k1, n1, k0, n0, "larger" if higher else "smaller")
+    return min(1.0, p / share), WORSE if worse else BETTER
 
 
 def hist_n(hist: Mapping[int, int]) -> int:
@@ -214,17 +250,15 @@ class Change:
 
 def compare(
     now: Sequence[tuple[int, int]], before: Sequence[tuple[int, int]],
-    rounds_now: Sequence[int], rounds_before: Sequence[int],
+    rounds_now: Sequence[int], rounds_before: Sequence[int], higher_is_worse: bool,
 ) -> Change | None:
     """Pool (k, n) per round on each side and test; None if a side is empty."""
     k1, n1 = sum(k for k, _ in now), sum(n for _, n in now)
     k0, n0 = sum(k for k, _ in before), sum(n for _, n in before)
     if n1 <= 0 or n0 <= 0:
         return None
-    if exact_needed(n1, n0):
-        test, p = EXACT_TEST, barnard_p(k1, n1, k0, n0)
-    else:
-        test, p = Z_TEST, two_proportion_p(k1, n1, k0, n0)
+    p, side = side_p(k1, n1, k0, n0, higher_is_worse)
+    test = f"{EXACT_TEST if exact_needed(n1, n0) else Z_TEST}, {side}"
     return Change(k1, n1, k0, n0, tuple(rounds_now), tuple(rounds_before), p, test)
 
 

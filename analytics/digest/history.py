@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from analytics import privacy, stats
+from analytics import instruments, privacy, stats
 from analytics.digest.model import (
     ROLLING_ROUNDS,
     MetricCell,
@@ -33,6 +33,9 @@ class CountCell:
     k: int
     published: bool
     exact: bool
+    # Which way the rate worsens, fixed by the bank: it decides which side of
+    # the pre-declared test gets the larger share of alpha.
+    higher_is_worse: bool = False
 
     @property
     def usable(self) -> bool:
@@ -69,12 +72,13 @@ class RoundView:
         mp = privacy.plan_metric(self.pub, n, None if earlier is None else earlier[0])
         exact = privacy.exact_cells(mp, n, k, None if earlier is None else earlier[1])
         self.marks |= privacy.metric_marks(q.key, mp.cells, exact)
+        worse = instruments.higher_is_worse(q.key, q.scale_key)
         cells = {
-            t: CountCell(hs[t], n[t], k[t], t in mp.cells, t in exact) for t in self.teams
+            t: CountCell(hs[t], n[t], k[t], t in mp.cells, t in exact, worse) for t in self.teams
         }
         cells[privacy.TOTAL] = CountCell(
             stats.merge_hists(hs.values()), sum(n.values()), sum(k.values()),
-            privacy.TOTAL in mp.cells, privacy.TOTAL in exact,
+            privacy.TOTAL in mp.cells, privacy.TOTAL in exact, worse,
         )
         self.metric_pub[q.key] = mp
         self.cells[q.key] = cells
@@ -184,7 +188,7 @@ def comparison(
     recent = RECENT if len(rounds) == RECENT + BASELINE else 1
     now, before = rounds[:recent], rounds[recent:]
     return stats.compare([(c.k, c.n) for _, c in now], [(c.k, c.n) for _, c in before],
-                         [r for r, _ in now], [r for r, _ in before])
+                         [r for r, _ in now], [r for r, _ in before], cur.higher_is_worse)
 
 
 def rolling_rate(
