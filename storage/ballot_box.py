@@ -96,6 +96,7 @@ class Ticket:
     round_id: int
     team_label: str
     nonce: str
+    expires: float | None = None  # epoch; an exit offer's own end (bot/services/pulses.py)
 
     @property
     def spent_mark(self) -> str:
@@ -203,18 +204,19 @@ class BallotBox:
         # (round id, comments) of the last close, until its digest reads them.
         self._just_opened: tuple[int, list[str]] | None = None
 
-    def issue_ticket(self, rnd: Round, team_label: str) -> str:
+    def issue_ticket(self, rnd: Round, team_label: str, expires: float | None = None) -> str:
         """A fresh ticket for one invitation. Its Fernet timestamp is the round's
-        start, so it says nothing about when it was sent."""
-        payload = _json({"r": rnd.id, "t": team_label, "n": secrets.token_hex(16)})
-        return seal(self._tickets, payload, _epoch(rnd.opened_at))
+        start, so it says nothing about when it was sent (only the DM holds it)."""
+        body = {"r": rnd.id, "t": team_label, "n": secrets.token_hex(16), "x": expires}
+        return seal(self._tickets, _json(body), _epoch(rnd.opened_at))
 
     def read_ticket(self, token: str | None) -> Ticket:
         if not isinstance(token, str) or not token or len(token) > 2000:
             raise BadTicket
         try:
             b = json.loads(unseal(self._tickets, token))
-            return Ticket(int(b["r"]), str(b["t"]), str(b["n"]))
+            x = b.get("x")
+            return Ticket(int(b["r"]), str(b["t"]), str(b["n"]), None if x is None else float(x))
         except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError):
             raise BadTicket from None
 

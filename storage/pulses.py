@@ -5,9 +5,9 @@ Every function is scoped to one workspace."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Delivery, Round, TeamCount
@@ -16,6 +16,8 @@ from storage.models import Delivery, Round, TeamCount
 # are shown organisation-wide only, so nothing stored narrows them to a team.
 PULSE_LABEL = "(everyone)"
 KINDS = ("stay", "exit")
+# How long a leaver can answer an exit offer; its ticket carries the end.
+OFFER_DAYS = timedelta(days=14)
 
 
 def open_pools(s: Session, team_id: str) -> list[Round]:
@@ -34,12 +36,12 @@ def was_offered(s: Session, team_id: str, user_id: str) -> bool:
 
 def add_offer(s: Session, rnd: Round, offer: Delivery, until: datetime) -> None:
     """One more leaver invited to an open pool: its invited count grows, and
-    the pool can't be opened before this offer has run out (`until`)."""
+    the pool is next looked at when this offer has run out (`until`, later
+    than any earlier offer's end)."""
     offer.round_id = rnd.id
     s.add(offer)
     s.execute(update(Round).where(Round.id == rnd.id).values(
-        invited=Round.invited + 1,
-        closes_at=case((Round.closes_at < until, until), else_=Round.closes_at)))
+        invited=Round.invited + 1, closes_at=until))
     s.execute(update(TeamCount).where(TeamCount.round_id == rnd.id,
                                       TeamCount.team_label == PULSE_LABEL)
               .values(invited=TeamCount.invited + 1))

@@ -50,12 +50,18 @@ def pulse_blocks(r: PulseResults) -> tuple[list[dict], str]:
                 "pointing to someone. The answers were destroyed unopened; nobody, including "
                 "candor's operators, can read them.")
         return [*blocks, section(text)], f"{head}: {text}"
-    blocks.append(section(f"*{r.answered} answers.*"))
+    exit_ = r.kind == "exit"
+    # An exit pool's exact count, beside the admin's own list of who was
+    # offered, would say whether those people answered: it gets none, and
+    # neither do its themes; its quotes are k, whatever the count.
+    blocks.append(section(f"*{r.k} or more answers.*" if exit_ else f"*{r.answered} answers.*"))
     if r.themes:
-        blocks.append(section(cut("*Themes:*\n" + "\n".join(
-            f"• {esc(theme_line(th))}" for th in r.themes), MAX_TEXT)))
+        lines = [esc(th.theme) if exit_ else esc(theme_line(th)) for th in r.themes]
+        title = "*Themes* (most mentioned first):" if exit_ else "*Themes:*"
+        blocks.append(section(cut(title + "\n" + "\n".join(f"• {x}" for x in lines), MAX_TEXT)))
     if r.quotes:
-        shown = (f"*In their words* ({len(r.quotes)} of {r.answered}, picked at random to "
+        shown = ("*In their words* (picked at random to cover the themes):" if exit_ else
+                 f"*In their words* ({len(r.quotes)} of {r.answered}, picked at random to "
                  "cover the themes):" if len(r.quotes) < r.answered else "*In their words:*")
         blocks.append(section(shown))
         blocks += [section(cut("> " + esc(q).replace("\n", "\n> "), MAX_TEXT))
@@ -64,4 +70,4 @@ def pulse_blocks(r: PulseResults) -> tuple[list[dict], str]:
         f"Answers had names, emails, phone numbers and links removed before they were "
         f"stored, and are shown only when {r.k} or more people answered. Nobody can see who "
         "wrote what."))
-    return blocks, f"{head}: {r.answered} answers."
+    return blocks, f"{head}: {r.k if exit_ else r.answered}{'+' if exit_ else ''} answers."

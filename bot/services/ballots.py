@@ -16,7 +16,7 @@ from analytics.instruments import derived_scores
 from analytics.questions import Question
 from analytics.segments import clean_role, clean_tenure
 from bot.blocks.checkin import COMMENT_MAX, Pulse, SegmentAsk
-from bot.context import Candor
+from bot.context import Candor, epoch
 from bot.services import digests, people
 from bot.services.errors import (
     AlreadyAnswered,
@@ -77,9 +77,12 @@ def _storable(text: str) -> bool:
 
 def _ticket(c: Candor, team_id: str, token: str | None) -> Ticket:
     try:
-        return c.box.read_ticket(token)
+        ticket = c.box.read_ticket(token)
     except BadTicket:
         raise NotInvited(None) from None
+    if ticket.expires is not None and epoch(c.now()) > ticket.expires:
+        raise RoundClosed(ticket.round_id)  # an exit offer that has run out
+    return ticket
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ def checkin_form(c: Candor, team_id: str, token: str | None) -> CheckinForm:
         ticket = _ticket(c, team_id, token)
     except NotInvited:
         return CheckinForm("not_invited", [])
+    except RoundClosed:
+        return CheckinForm("closed", [])
     with c.db.session() as s:
         rnd = rounds.get(s, team_id, ticket.round_id, kind=None)
         if rnd is None:

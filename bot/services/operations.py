@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from cryptography.fernet import InvalidToken
 
 from bot.context import Candor
-from bot.services.pulses import OFFER_DAYS
 from storage import installations, maintenance
 from storage import rounds as round_rows
+from storage.pulses import OFFER_DAYS
 
 log = logging.getLogger("candor.operations")
 

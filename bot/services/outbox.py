@@ -28,6 +28,7 @@ from storage import outbox as outbox_rows
 from storage import rounds as round_rows
 from storage import workspaces
 from storage.models import Delivery
+from storage.pulses import OFFER_DAYS
 from storage.workspaces import DEFAULT_TZ
 
 log = logging.getLogger("candor.delivery")
@@ -78,8 +79,13 @@ def _content(c: Candor, s, d: Delivery) -> tuple[list[dict], str]:
     if d.kind == "reminder":
         return reminder_blocks(lang, closes)
     if rnd.kind != "checkin":  # a stay or exit pulse: its one question, comment threshold
-        return pulse_prompt_blocks(lang, Pulse(rnd.kind, rnd.seed or ""),
-                                   c.box.issue_ticket(rnd, d.team_label), closes,
+        # An exit offer ends on its own: once it has, its ticket is refused,
+        # so nothing answered later can move when the pool opens.
+        ends = d.send_after + OFFER_DAYS if rnd.kind == "exit" else None
+        if ends is not None:
+            closes = when(lang, ends.replace(tzinfo=UTC).astimezone(tz))
+        ticket = c.box.issue_ticket(rnd, d.team_label, ends and epoch(ends))
+        return pulse_prompt_blocks(lang, Pulse(rnd.kind, rnd.seed or ""), ticket, closes,
                                    ws.min_comment_n if ws else DEFAULT_MIN_COMMENT_N)
     return prompt_blocks(lang, c.box.issue_ticket(rnd, d.team_label), closes,
                          ws.min_score_n if ws else DEFAULT_MIN_SCORE_N)

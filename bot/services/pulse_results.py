@@ -27,7 +27,9 @@ def results(c: Candor, rnd: Round) -> PulseResults:
         first, last = (pulse_rows.offer_span(s, rnd.id) if rnd.kind == "exit"
                        else (rnd.opened_at, rnd.closed_at or rnd.closes_at))
     infos = comment_infos(texts, moods=True)
-    quotes = pick_comments(infos, random.Random(rnd.id), limit=QUOTES)
+    # An exit pool quotes k answers, so the number quoted never gives its count.
+    quotes = pick_comments(infos, random.Random(rnd.id),
+                           limit=min(QUOTES, k) if rnd.kind == "exit" else QUOTES)
     return PulseResults(rnd.kind, rnd.number, rnd.seed or "", answered if answered >= k else 0,
                         rnd.invited, k, theme_summaries(infos, None), tuple(quotes),
                         first.date() if first else None, last.date() if last else None)

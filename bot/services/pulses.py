@@ -5,10 +5,11 @@ open answer, held to the *comment* threshold and shown organisation-wide.
 
 - A stay pulse asks everyone in the audience one seed question, rotating.
 - An exit pool collects one-off check-ins that an admin offers to people who
-  are leaving; candor sends them, not the admin. The pool opens only when at
-  least the comment threshold answered, and never earlier than OFFER_DAYS
-  after its last offer: its opening is tied to when offers were made, never
-  to when anyone answered.
+  are leaving; candor sends them, not the admin. An offer can be answered
+  for OFFER_DAYS (its ticket says until when). A pool opens when its last
+  offer has run out, if at least the comment threshold answered; otherwise
+  it waits, sealed, for more offers. Which pool an offer joins, and when a
+  pool can open, depend on offers alone, never on when anyone answered.
 """
 
 from __future__ import annotations
@@ -16,20 +17,27 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from slack_sdk.errors import SlackApiError
+
 from bot.context import Candor
 from bot.i18n import t
 from bot.services import ballots, people
 from bot.services.errors import Invalid, ServiceError
+from bot.slackapi import directory
+from bot.slackapi.directory import is_invitable
 from storage import pulses as pulse_rows
 from storage import rounds as round_rows
 from storage import workspaces
 from storage.models import Delivery, Round
+from storage.pulses import OFFER_DAYS
 
 log = logging.getLogger("candor.services")
 
 STAY_SEEDS = ("why_stay", "draw_away", "almost_not_join")
 EXIT_SEED = "exit"
-OFFER_DAYS = timedelta(days=14)  # how long a leaver can answer
+# A pool takes this many times the comment threshold in offers, then the
+# next leaver starts a new pool: enough that it fills even if a third answer.
+OFFERS_PER_POOL = 3
 USAGE = ("`/candor pulse stay`, `/candor pulse close`, `/candor pulse exit @person` or "
          "`/candor pulse`")
 
@@ -99,6 +107,14 @@ def _leaver(c: Candor, team_id: str, admin: str, user: str):
         person = workspaces.person(s, team_id, user)
     if person is None:  # not in the cached roster: maybe new since the last round
         person = people.refresh_roster(c, team_id).get(user)
+    if person is not None and person.active:
+        # Asked afresh: someone leaving is often deactivated after the roster
+        # was cached, and a DM to them would fail while the offer still counted.
+        try:
+            person = person if is_invitable(directory.user(c.client_for(team_id), user)) \
+                else None
+        except SlackApiError:
+            person = None
     if person is None or not person.active:
         raise Invalid("I can't find that person among this workspace's active members "
                       "(bots and deactivated accounts can't be offered one).", None, USAGE)
@@ -119,9 +135,9 @@ def offer_exit(c: Candor, team_id: str, admin: str, user: str) -> str:
             raise ServiceError(f"<@{user}> already has an exit check-in waiting; it is sent "
                                "once.")
         pools = pulse_rows.open_pools(s, team_id)
-        # A pool that may already hold k answers takes no more offers: it can
-        # open once its last offer runs out, and the next leaver starts a new one.
-        pool = next((p for p in pools if c.box.responses_so_far(s, p.id) < k), None)
+        # Which pool an offer joins depends on offers alone, never on answers
+        # (or the pools' members would bracket when someone answered).
+        pool = next((p for p in pools if p.invited < OFFERS_PER_POOL * k), None)
         offer = _invitation(team_id, user, now)
         if pool is None:
             number = round_rows.next_number(s, team_id, "exit")

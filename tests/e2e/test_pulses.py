@@ -169,28 +169,50 @@ def test_exit_check_ins_are_pooled_until_enough_leavers_answered(stack, fake, db
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(SealedBallot)) == 4
 
-    # A fifth leaver joins the same pool; the pool opens only when that offer ran out.
+    # A fifth and a sixth leaver join the same pool (offers decide, never
+    # answers); it opens only when the last offer has run out.
     _reply(stack, f"pulse exit <@{TEAM_A[4]}>")
     outbox.deliver_due(stack.candor)
     _answer(stack, TEAM_A[4], "Pay was not enough to live near work")
-    # The pool may now hold enough: the next leaver starts a second pool.
     _reply(stack, f"pulse exit <@{TEAM_A[5]}>")
+    outbox.deliver_due(stack.candor)
+    late = click_and_wait(stack, TEAM_A[5], "start_checkin",
+                          message=fake.dm_messages(TEAM_A[5])[-1])  # opened, not sent
     now.t += timedelta(days=13)
     assert clock.close_due() == []
-    now.t += timedelta(days=8)
+    now.t += timedelta(days=1, hours=1)
+    # The sixth offer has run out: its ticket is refused, and counts for nothing.
+    r = stack.sender.submit(TEAM_A[5], late, answers={"comment": "too late"})
+    assert "has closed" in json.dumps(r.json)
+    view = click_and_wait(stack, TEAM_A[5], "start_checkin",
+                          message=fake.dm_messages(TEAM_A[5])[-1])
+    assert "has closed" in json.dumps(view)
     assert len(clock.close_due()) == 1
     fake.wait_for(lambda: _leaders(fake), timeout=10)
     blob = json.dumps(_leaders(fake))
-    assert "exit check-ins, pool 1" in blob and "5 answers" in blob
-    assert "Offered to 5 people" in blob and "Pay was not enough" in blob
+    assert "exit check-ins, pool 1" in blob and "5 or more answers" in blob
+    assert "Offered to 6 people" in blob and "too late" not in blob
+    # No exact count anywhere: k quotes, themes without numbers.
+    assert "comments" not in blob and "5 answers" not in blob
     for uid in INVITED:
         assert uid not in blob
     with db.session() as s:
         pools = s.execute(select(Round.number, Round.status, Round.invited)
                           .where(Round.kind == "exit").order_by(Round.number)).all()
-    assert [tuple(p) for p in pools] == [(1, "closed", 5), (2, "open", 1)]
-    # A leaver from a closed pool can be offered again; the waiting one can't.
-    assert "already" in _reply(stack, f"pulse exit <@{TEAM_A[5]}>")
+        assert s.scalar(select(func.count()).select_from(Comment)) == 5
+    assert [tuple(p) for p in pools] == [(1, "closed", 6)]
+    # A leaver of a closed pool can be offered again, in a new pool.
+    assert "anonymous exit check-in" in _reply(stack, f"pulse exit <@{TEAM_A[5]}>")
+
+
+def test_a_leaver_deactivated_since_the_roster_was_read_is_not_offered_one(stack, fake, db):
+    _setup(stack)
+    _reply(stack, "pulse stay")  # reads the roster: TEAM_B[4] active then
+    fake.add_user(TEAM_B[4], "b4", "Ben Beta4", tz=None, deleted=True)  # gone since
+    assert "can't find" in _reply(stack, f"pulse exit <@{TEAM_B[4]}>")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Round)
+                        .where(Round.kind == "exit")) == 0
 
 
 def test_pulse_command_usage_and_non_admins(stack, fake):

@@ -35,6 +35,8 @@ def test_an_exit_pool_states_its_pooling():
     blob = json.dumps(pulse_blocks(_results(kind="exit", seed="exit", number=1, invited=11))[0])
     assert "exit check-ins, pool 1" in blob and "Offered to 11 people" in blob
     assert "pooled until at least 10" in blob
+    # beside the admin's list of who was offered, a count would say who answered
+    assert "10 or more answers" in blob and "12 answers" not in blob and "5 comments" not in blob
 
 
 def test_twelve_long_answers_fit_one_message():
