@@ -63,14 +63,16 @@ ORDERS = ((_tenure_half, _tenure_none, _role_none),
           (_role_none, _tenure_half, _tenure_none))
 
 
-def _kept(c: Combo) -> float:
-    # A halved tenure is worth nearly a full answer: it is what the retention
-    # view (under 2 years vs the rest) reads.
-    tenure = 0.0 if c[2] is None else (1.0 if c[2] in TENURES else 0.8)
-    return (c[1] is not None) + tenure
+def _kept(c: Combo) -> int:
+    # In fifths of an answer. A halved tenure is worth nearly a full answer:
+    # it is what the retention view (under 2 years vs the rest) reads. Whole
+    # numbers, so the sum can't depend on the order it is added in (float
+    # rounding did: two plans tied or not by the counts' order).
+    tenure = 0 if c[2] is None else (5 if c[2] in TENURES else 4)
+    return 5 * (c[1] is not None) + tenure
 
 
-def _retained(plan: Mapping[Combo, Combo], counts: Mapping[Combo, int]) -> float:
+def _retained(plan: Mapping[Combo, Combo], counts: Mapping[Combo, int]) -> int:
     return sum(counts[c] * _kept(plan[c]) for c in counts)
 
 

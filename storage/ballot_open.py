@@ -10,6 +10,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from itertools import islice
 
 from cryptography.fernet import MultiFernet
@@ -45,7 +46,10 @@ def stream_sealed(conn: Connection, table: str, round_id: int, chunk: int) -> It
             for (value,) in rows:
                 yield value
     finally:
-        cur.close()
+        # A consumer that stopped early may be collected after its connection
+        # has closed (and the cursor with it).
+        with suppress(Exception):
+            cur.close()
 
 
 def random_ids(n: int) -> list[str]:
