@@ -15,7 +15,6 @@ from storage.models import Delivery, Round, TeamCount
 # The one team label of every pulse ballot, delivery and count: pulse answers
 # are shown organisation-wide only, so nothing stored narrows them to a team.
 PULSE_LABEL = "(everyone)"
-KINDS = ("stay", "exit")
 # How long a leaver can answer an exit offer; its ticket carries the end.
 OFFER_DAYS = timedelta(days=14)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from analytics.digest import Digest, QuestionInfo, RoundInfo, Thresholds, build_digest
 from bot.testing.fakeslack import FakeSlack
@@ -32,6 +32,18 @@ def seed(fake: FakeSlack) -> None:
     fake.add_channel("CTEAMB0001", "team-beta", members=[*TEAM_B, TEAM_A[1]])
     fake.add_channel("CLEADERS01", "leaders", members=[ADMIN, fake.bot_user_id])
     fake.add_channel("CPRIVATE01", "secret", members=[ADMIN], is_private=True)
+
+
+class FrozenTime:
+    """An injectable clock (Candor.now) that moves only when a test moves it."""
+
+    def __init__(self, t: datetime | None = None):
+        from bot.context import utcnow
+
+        self.t = t or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.t
 
 
 def click_and_wait(stack, uid, action_id, **kw) -> dict:

@@ -16,17 +16,16 @@ from bot.context import utcnow
 from bot.processes.clock import Clock
 from bot.services import outbox
 from storage.models import Delivery, Round, Workspace
-from tests.builders import ADMIN, TEAM_A, TEAM_B, as_marketplace_app, click_and_wait
+from tests.builders import (
+    ADMIN,
+    TEAM_A,
+    TEAM_B,
+    FrozenTime,
+    as_marketplace_app,
+    click_and_wait,
+)
 
 INVITED = TEAM_A + TEAM_B
-
-
-class FrozenTime:
-    def __init__(self, t: datetime):
-        self.t = t
-
-    def __call__(self) -> datetime:
-        return self.t
 
 
 def _setup(stack, every="weekly", weekday=1, hhmm="10:00"):

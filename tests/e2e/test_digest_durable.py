@@ -17,18 +17,17 @@ from sqlalchemy import select, update
 from bot.context import utcnow
 from bot.services import digests, outbox
 from storage.models import Round
-from tests.builders import ADMIN, TEAM_A, TEAM_B, as_marketplace_app, click_and_wait
+from tests.builders import (
+    ADMIN,
+    TEAM_A,
+    TEAM_B,
+    FrozenTime,
+    as_marketplace_app,
+    click_and_wait,
+)
 
 INVITED = TEAM_A + TEAM_B
 LEADERS = "CLEADERS01"
-
-
-class FrozenTime:
-    def __init__(self):
-        self.t = utcnow()
-
-    def __call__(self):
-        return self.t
 
 
 def _open_and_answer(stack, fake):

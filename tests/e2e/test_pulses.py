@@ -9,37 +9,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 
-from bot.commands import UsageError, parse
 from bot.processes.clock import Clock
 from bot.services import outbox
 from storage.models import Comment, Response, Round, SealedBallot, TeamCount
-from tests.builders import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
+from tests.builders import ADMIN, NOBODY, TEAM_A, TEAM_B, FrozenTime, click_and_wait
+from tests.e2e.installs import say
 
 INVITED = TEAM_A + TEAM_B  # 13 people: TEAM_A[1] is in both channels
 
 
-class FrozenTime:
-    def __init__(self, t: datetime):
-        self.t = t
-
-    def __call__(self) -> datetime:
-        return self.t
-
-
 def _reply(stack, text_: str) -> str:
     """An admin's /candor command and its (possibly later) answer."""
-    fake = stack.fake
-    n = len(fake.responses_for(ADMIN))
-    r = stack.sender.slash(ADMIN, text_)
-    assert r.status == 200, r.body
-    try:
-        slow = parse(text_).slow
-    except UsageError:
-        slow = False
-    if not slow and r.json and r.json.get("text"):
-        return r.json["text"]
-    fake.wait_for(lambda: len(fake.responses_for(ADMIN)) > n)
-    return fake.responses_for(ADMIN)[-1]["text"]
+    return say(stack.sender, stack.fake, ADMIN, stack.fake.team_id, text_)
 
 
 def _setup(stack, comments: int = 5):

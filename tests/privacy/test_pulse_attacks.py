@@ -30,8 +30,8 @@ from storage import maintenance, models, workspaces
 from storage.ballot_box import Ballot, BallotBox, Ticket
 from storage.keys import Keyring
 from storage.models import Delivery, Participation, Round, SealedBallot
-from tests.builders import ADMIN, NOBODY, TEAM_A, TEAM_B, click_and_wait
-from tests.e2e.test_pulses import FrozenTime, _reply, _setup
+from tests.builders import ADMIN, NOBODY, TEAM_A, TEAM_B, FrozenTime, click_and_wait
+from tests.e2e.test_pulses import _reply, _setup
 
 K = 5  # the comment threshold tests.e2e.test_pulses._setup sets
 LEADERS, POOL, START = "CLEADERS01", "exit check-ins, pool", datetime(2026, 11, 2, 9, 0)
