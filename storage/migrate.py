@@ -108,7 +108,7 @@ def is_current(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def _sqlite_lock(url: str) -> Iterator[None]:
+def sqlite_lock(url: str) -> Iterator[None]:
     """Let one process at a time migrate a SQLite file (web and clock may start
     together). Locks the folder, not the file: closing any descriptor of the
     database file would drop SQLite's own locks held by this process."""
@@ -128,8 +128,13 @@ def _sqlite_lock(url: str) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    with _sqlite_lock(url):
+def upgrade(url: str, revision: str = "head", *, locked: bool = False) -> None:
+    """`locked`: the caller already holds `sqlite_lock` (a second flock of
+    the folder from this process would wait on itself)."""
+    if locked:
+        command.upgrade(alembic_config(url), revision)
+        return
+    with sqlite_lock(url):
         command.upgrade(alembic_config(url), revision)
 
 

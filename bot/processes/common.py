@@ -4,6 +4,7 @@ the `Candor` built from them."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,12 +93,18 @@ def database(s: Settings, *, limits: Limits = WORKER, start: bool = False,
         log.info("database: %s", db.location)
     if path is not None:
         _sqlite_file(s, path, create=start or upgrade)
+    # The check, too, under the migration lock: a process that starts while
+    # another migrates the same SQLite file waits for the migration instead
+    # of reading the file mid-way (and timing out on its write lock).
+    lock = migrate.sqlite_lock(url) if start or upgrade else contextlib.nullcontext()
     try:
-        schema = migrate.check(db)
-        if schema.pending and not schema.unknown and (upgrade or (start and path is not None)):
-            log.info("applying %d migration(s) (%s)", len(schema.pending), ", ".join(schema.pending))
-            migrate.upgrade(url)
+        with lock:
             schema = migrate.check(db)
+            if schema.pending and not schema.unknown and (upgrade or (start and path is not None)):
+                log.info("applying %d migration(s) (%s)", len(schema.pending),
+                         ", ".join(schema.pending))
+                migrate.upgrade(url, locked=True)
+                schema = migrate.check(db)
     except SQLAlchemyError as e:
         db.dispose()
         raise ConfigError(f"can't use the database ({db.location}): {reason(e)}; "
