@@ -27,13 +27,19 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import String, bindparam, delete, exists, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from analytics.segments import ROLES, TENURES, clean_role, clean_tenure, coarsen
 from analytics.thresholds import DEFAULT_MIN_SCORE_N
+from storage.ballot_deposit import (  # noqa: F401 - re-exported for the services
+    ANY_ROSTER,
+    AlreadyAnswered,
+    Facts,
+    RoundClosed,
+    deposit,
+)
 from storage.ballot_open import (
     HISTOGRAM_COLS,
     comment_text,
@@ -52,7 +58,6 @@ from storage.models import (
     Round,
     SealedBallot,
     TeamCount,
-    Workspace,
 )
 
 log = logging.getLogger(__name__)
@@ -77,14 +82,6 @@ class BallotTooLarge(ValueError):
 
 def comment_fits(comment: str) -> bool:
     return len(_json(comment)) <= MAX_COMMENT_BYTES
-
-
-class RoundClosed(Exception):
-    """The round closed before this ballot was deposited."""
-
-
-class AlreadyAnswered(Exception):
-    """This ticket was spent already."""
 
 
 class BadTicket(Exception):
@@ -136,46 +133,7 @@ def _json(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-# -- the submit's statements, built once (Core, so each execution is a cache hit) --
-
-_rounds, _spent, _sealed = Round.__table__, Participation.__table__, SealedBallot.__table__
-
-# Spend a ticket only while its round is open, in one statement. FOR SHARE
-# (PostgreSQL; SQLite takes its write lock here) holds the round open until
-# commit: a close waits for submits in flight, and submits don't wait on each
-# other. A second spend of the same ticket fails on the primary key.
-_SPEND = insert(_spent).from_select(
-    ["team_id", "round_id", "token"],
-    select(_rounds.c.team_id, _rounds.c.id, bindparam("token", type_=String))
-    .where(_rounds.c.id == bindparam("round_id"), _rounds.c.status == "open")
-    .with_for_update(read=True)
-).returning(_spent.c.round_id)  # the spent row, if any (rowcount of INSERT isn't kept)
-_STORE = insert(_sealed).values(id=bindparam("id"), team_id=bindparam("team_id"),
-                                round_id=bindparam("round_id"), sealed=bindparam("sealed"))
-_TICKET_STATE = select(
-    _rounds.c.status,
-    exists().where(_spent.c.round_id == bindparam("round_id"),
-                   _spent.c.token == bindparam("token")),
-).where(_rounds.c.id == bindparam("round_id"))
-_FACTS = select(Workspace.resources_text, Workspace.dm_receipts, Workspace.roster_refreshed_at
-                ).where(Workspace.team_id == bindparam("team_id"))
-
-
-def submit_facts(conn: Connection, team_id: str):
-    """What a submit's answer needs from its workspace, in one read:
-    (resources_text, dm_receipts, roster_refreshed_at), or None."""
-    return conn.execute(_FACTS, {"team_id": team_id}).first()
-
-
-def ticket_state(conn: Connection | Session, ticket: Ticket) -> str | None:
-    """"open", "closed" or "spent" (spent in an open round); None: no such round."""
-    row = conn.execute(_TICKET_STATE, {"round_id": ticket.round_id,
-                                       "token": ticket.spent_mark}).first()
-    if row is None:
-        return None
-    if row[0] != "open":
-        return "closed"
-    return "spent" if row[1] else "open"
+_sealed = SealedBallot.__table__
 
 
 def merge_small_teams(counts: Counter, k: int) -> dict[str, str]:
@@ -239,20 +197,12 @@ class BallotBox:
             raise BallotTooLarge("the ballot would not fit one block")
         return seal(self._ballots, pad(_json(body)), _epoch(opened_at))
 
-    def deposit(self, conn: Connection, ticket: Ticket, team_id: str, sealed: str) -> None:
-        """Spend the ticket and store its sealed ballot: two INSERTs in the
-        caller's transaction, the same two for every submit. Nothing is
-        opened here, so a submit does the same work for everyone."""
-        round_id = ticket.round_id
-        try:
-            spent = conn.execute(_SPEND, {"round_id": round_id,
-                                          "token": ticket.spent_mark}).first()
-        except IntegrityError:
-            raise AlreadyAnswered(round_id) from None
-        if spent is None:
-            raise RoundClosed(round_id)
-        conn.execute(_STORE, {"id": _rid(), "team_id": team_id, "round_id": round_id,
-                              "sealed": sealed})
+    def deposit(self, conn: Connection, ticket: Ticket, team_id: str, sealed: str,
+                roster=ANY_ROSTER) -> Facts:
+        """Spend the ticket and store its sealed ballot in the caller's
+        transaction: the same work for every submit, nothing opened here
+        (storage.ballot_deposit)."""
+        return deposit(conn, ticket.round_id, ticket.spent_mark, team_id, _rid(), sealed, roster)
 
     def cast(self, s: Session, ticket: Ticket, ballot: Ballot) -> None:
         """Seal and deposit in the session's transaction (operations and tests)."""

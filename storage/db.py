@@ -8,6 +8,7 @@ the clock and the operator commands can afford to wait.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.writers import GroupCommit, Writers
@@ -49,6 +51,9 @@ WORKER = Limits(connect_timeout=5, statement_timeout_ms=None, wait_budget=None, 
                 pool_timeout=30, busy_timeout_ms=30000)
 
 
+# Seconds a pooled PostgreSQL connection may sit unused before its checkout pings it.
+PING_IDLE = 1.0
+
 # Connections kept open: as many as the web process's listener threads
 # (bot.app), so a busy minute doesn't close and reopen the pool's overflow
 # connections at every checkin (a PostgreSQL connect costs milliseconds).
@@ -78,7 +83,9 @@ def _sqlite_engine(url: str, limits: Limits) -> Engine:
     busy, on_disk = limits.busy_timeout_ms, sqlite_path(url) is not None
     # No pre-ping: a file has no server that could have dropped the
     # connection, and the ping was a statement on every checkout.
-    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW} if on_disk else {}
+    # LIFO: the connection just used is the one whose page cache is warm.
+    pool = ({"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True}
+            if on_disk else {})
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy / 1000},
                            **pool)
 
@@ -135,9 +142,30 @@ def _postgres_engine(url: str, limits: Limits) -> Engine:
         options = str(u.query.get("options", ""))
         if "statement_timeout" not in options:
             args["options"] = f"{options} -c statement_timeout={limits.statement_timeout_ms}".strip()
-    engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
-                           max_overflow=POOL_OVERFLOW,
-                           pool_timeout=limits.pool_timeout, connect_args=args)
+    # LIFO, so a busy minute keeps reusing the same few (recently pinged) connections.
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                           pool_use_lifo=True, pool_timeout=limits.pool_timeout,
+                           connect_args=args)
+
+    # The pre-ping, only for a connection idle longer than PING_IDLE: in a
+    # click storm each ping was a round trip per submit. A server that dies
+    # within that second fails the statement instead, which the caller
+    # reports as "try again" (and SQLAlchemy then drops the whole pool).
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, rec, proxy):
+        used = rec.info.get("used")
+        if used is not None and time.monotonic() - used < PING_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:
+            raise DisconnectionError(str(e)) from e
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _used(dbapi_conn, rec):
+        rec.info["used"] = time.monotonic()
+
     bounded = _bounded_connection_class() if limits.wait_budget is not None else None
     if bounded is None:
         return engine
@@ -213,18 +241,15 @@ class Database:
         write to the commit. PostgreSQL: no lock."""
         return self._writer
 
-    def commit_write(self, conn: Connection, write):
-        """Run `write(connection)` and commit it; returns what it returned.
-        `conn` is the caller's transaction, so far only read from.
-        PostgreSQL: in `conn`'s transaction (writers run side by side).
-        SQLite: `conn`'s read ends, and the write joins a group commit (see
-        `storage.writers.GroupCommit`). Either way, returns only once the
-        write is durable; an error means it is not stored."""
+    def write_now(self, write):
+        """Run `write(connection)`, durably, and return what it returned; an
+        error means nothing of it is stored. For the hottest write (a
+        submit): on PostgreSQL `write` must run ONE statement, which runs in
+        autocommit (one round trip, no BEGIN or COMMIT); on SQLite it joins
+        a group commit (see `storage.writers.GroupCommit`)."""
         if self._group is None:
-            out = write(conn)
-            conn.commit()
-            return out
-        conn.rollback()
+            with self.engine.connect() as conn:
+                return write(conn.execution_options(isolation_level="AUTOCOMMIT"))
         return self._group.run(write)
 
     def ping(self) -> bool:

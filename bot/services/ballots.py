@@ -20,6 +20,7 @@ from bot.context import Candor, epoch
 from bot.services import digests, people
 from bot.services.errors import (
     AlreadyAnswered,
+    DatabaseError,
     InvalidBallot,
     NotInvited,
     RoundClosed,
@@ -33,9 +34,8 @@ from storage.ballot_box import (
     BallotTooLarge,
     Ticket,
     comment_fits,
-    submit_facts,
-    ticket_state,
 )
+from storage.ballot_deposit import NoWorkspace, Stale, ticket_state
 from storage.models import Round
 
 log = logging.getLogger("candor.services")
@@ -135,7 +135,7 @@ def _forget_round(c: Candor, round_id: int) -> None:
 def _refusal(c: Candor, ticket: Ticket) -> Exception | None:
     """Why this ticket can't be answered any more, if it can't."""
     with c.db.transaction() as conn:
-        state = ticket_state(conn, ticket)
+        state = ticket_state(conn, ticket.round_id, ticket.spent_mark)
     if state == "closed":
         _forget_round(c, ticket.round_id)
         return RoundClosed(ticket.round_id)
@@ -190,13 +190,20 @@ class Thanks:
     receipts: bool  # edit the invitation DM to say "recorded" (opt-in)
 
 
-def _scrubber(c: Candor, team_id: str, version) -> people.Scrubber:
-    """The roster's scrubber, with no query when the version just read in the
-    submit's transaction matches the one `people.scrubber` cached (the web
-    process rebuilds it off the request path when the roster changes)."""
+_ANY = object()
+# Deposits tried against a roster that changed under them before giving up
+# (a roster is refreshed when a round opens, so a second try is already rare).
+ROSTER_TRIES = 3
+
+
+def _scrubber(c: Candor, team_id: str, version=_ANY) -> tuple[object, people.Scrubber]:
+    """(roster version, scrubber): this process's cached one (rebuilt off
+    the request path when the roster changes), or, when the deposit found
+    the roster at another `version`, one built for the current roster."""
     def cached():
         hit = c.cache.get("scrubber", {}).get(team_id)
-        return hit[1] if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == version else None
+        ok = isinstance(hit, tuple) and len(hit) == 2 and (version is _ANY or hit[0] == version)
+        return hit if ok else None
 
     found = cached()
     if found is not None:
@@ -206,7 +213,20 @@ def _scrubber(c: Candor, team_id: str, version) -> people.Scrubber:
     # of them the build (the warm-up thread runs only every 30 s).
     with c.cache.setdefault("scrubber_build", threading.Lock()):
         found = cached()
-        return found if found is not None else people.scrubber(c, team_id)
+        if found is None:
+            people.scrubber(c, team_id)
+            found = c.cache["scrubber"][team_id]
+        return found
+
+
+def warm(c: Candor, team_id: str) -> None:
+    """After a click has opened the modal: make sure this process holds the
+    roster's scrubber before the submit arrives (a dictionary lookup once
+    it does), so the first submits after a round opens don't build it."""
+    try:
+        _scrubber(c, team_id)
+    except DatabaseError:
+        pass  # the submit will build it, or say the database is down
 
 
 def record_ballot(c: Candor, team_id: str, token: str | None,
@@ -217,9 +237,11 @@ def record_ballot(c: Candor, team_id: str, token: str | None,
     errors propagate untouched so the caller can tell the clinician nothing
     was saved.
 
-    Every valid submit does the same work whatever it answers: one read of the
-    workspace, then the ticket's spend and the sealed ballot, two INSERTs in
-    the same transaction. The round's questions come from a per-process cache."""
+    Every valid submit does the same work whatever it answers: one durable
+    write that spends the ticket, stores the sealed ballot and reads the
+    thank-you's facts (storage.ballot_deposit: one statement on PostgreSQL).
+    The round's questions and the roster's scrubber come from per-process
+    caches."""
     ticket = _ticket(c, team_id, token)
     form = _round_form(c, team_id, ticket.round_id)
     keys = form.keys
@@ -238,29 +260,33 @@ def record_ballot(c: Candor, team_id: str, token: str | None,
     # per respondent here, before the ballot is sealed and split into rows.
     clean = {**clean, **derived_scores(clean)}
     text = (comment or "").strip()
-    with c.db.transaction() as conn:
-        facts = submit_facts(conn, team_id)
-        if facts is None:
-            raise NotInvited(ticket.round_id)
-        # The scrubber is looked up with or without a comment, so a comment
-        # changes nothing observable but the CPU of scrubbing it.
-        scrubber = _scrubber(c, team_id, facts.roster_refreshed_at)
+    # Role and tenure are voluntary: an unknown value is stored as "not
+    # stated", and both are coarsened at close (analytics.segments).
+    seg = segments or {}
+    role, tenure = clean_role(seg.get("role")), clean_tenure(seg.get("tenure"))
+    version, scrubber = _scrubber(c, team_id)
+    for _ in range(ROSTER_TRIES):
+        # Scrubbed with or without a comment's text, so a comment changes
+        # nothing observable but the CPU of scrubbing it.
         scrubbed = scrubber.scrub(text) if text else None
-        # Role and tenure are voluntary: an unknown value is stored as "not
-        # stated", and both are coarsened at close (analytics.segments).
-        seg = segments or {}
         try:
             sealed = c.box.seal_ballot(Ballot(ticket.team_label, clean, scrubbed or None,
-                                              clean_role(seg.get("role")),
-                                              clean_tenure(seg.get("tenure"))),
-                                       form.opened_at)
+                                              role, tenure), form.opened_at)
         except BallotTooLarge:
             raise InvalidBallot({"comment": "modal.comment_too_long"}) from None
         try:
-            c.db.commit_write(conn, lambda w: c.box.deposit(w, ticket, team_id, sealed))
+            facts = c.db.write_now(
+                lambda conn, v=version, b=sealed: c.box.deposit(conn, ticket, team_id, b, v))
+            break
+        except Stale as e:  # nothing written: scrub against the roster as it is now
+            version, scrubber = _scrubber(c, team_id, e.facts.roster_version)
+        except NoWorkspace:
+            raise NotInvited(ticket.round_id) from None
         except RoundClosed:
             _forget_round(c, ticket.round_id)
             raise
+    else:
+        raise DatabaseError("the roster kept changing during a submit; nothing was stored")
     log.info("ballot sealed")
     return Thanks(resources_text(facts, lang), bool(facts.dm_receipts))
 

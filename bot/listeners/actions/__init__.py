@@ -14,8 +14,11 @@ from bot.listeners.actions.start_checkin import start_checkin
 from bot.listeners.actions.toggle_pause import toggle_pause
 
 
-def register(app: App) -> None:
+def register_checkin(app: App) -> None:
     app.action("start_checkin")(start_checkin)
+
+
+def register(app: App) -> None:
     app.action("privacy_info")(privacy_info)
     app.action("toggle_pause")(toggle_pause)
     app.action(SETTINGS_BUTTON)(open_settings)

@@ -44,3 +44,6 @@ def start_checkin(ack, body, context, client):
                                form.ask, form.pulse))
     if not open_form(c, trigger, view, team=team):
         say_form_failed(c, body, user, lang)
+    elif not form.refusal:
+        # The modal is open: get this process ready for the submit.
+        ballots.warm(c, team)

@@ -18,8 +18,11 @@ from bot.listeners.views.staff_summary_confirmed import staff_summary_confirmed
 from bot.listeners.views.staff_summary_picked import staff_summary_picked
 
 
-def register(app: App) -> None:
+def register_checkin(app: App) -> None:
     app.view(CHECKIN_CALLBACK)(checkin_submitted)
+
+
+def register(app: App) -> None:
     app.view(ADD_QUESTION_CALLBACK)(question_added)
     app.view(PRIVACY_CALLBACK)(privacy_submitted)
     app.view(SCHEDULE_CALLBACK)(schedule_submitted)
