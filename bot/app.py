@@ -10,7 +10,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot import listeners, logs
+from bot import formbody, listeners, logs
 from bot.context import Candor
 from bot.listeners import events
 from bot.services import installs, workspace
@@ -21,6 +21,7 @@ log = logging.getLogger("candor.app")
 
 
 def create_app(c: Candor, *, socket_mode: bool = False) -> App:
+    formbody.install()  # Slack's form bodies decoded at C speed (see bot/formbody.py)
     app = App(
         client=c.client,
         signing_secret=c.settings.slack_signing_secret or ("socket-mode" if socket_mode else None),
