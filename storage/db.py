@@ -8,7 +8,6 @@ the clock and the operator commands can afford to wait.
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.writers import GroupCommit, Writers
@@ -50,9 +48,6 @@ WEB = Limits(connect_timeout=2, statement_timeout_ms=2000, wait_budget=2.5, ping
 WORKER = Limits(connect_timeout=5, statement_timeout_ms=None, wait_budget=None, ping_budget=None,
                 pool_timeout=30, busy_timeout_ms=30000)
 
-
-# Seconds a pooled PostgreSQL connection may sit unused before its checkout pings it.
-PING_IDLE = 1.0
 
 # Connections kept open: as many as the web process's listener threads
 # (bot.app), so a busy minute doesn't close and reopen the pool's overflow
@@ -142,30 +137,10 @@ def _postgres_engine(url: str, limits: Limits) -> Engine:
         options = str(u.query.get("options", ""))
         if "statement_timeout" not in options:
             args["options"] = f"{options} -c statement_timeout={limits.statement_timeout_ms}".strip()
-    # LIFO, so a busy minute keeps reusing the same few (recently pinged) connections.
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
-                           pool_use_lifo=True, pool_timeout=limits.pool_timeout,
-                           connect_args=args)
-
-    # The pre-ping, only for a connection idle longer than PING_IDLE: in a
-    # click storm each ping was a round trip per submit. A server that dies
-    # within that second fails the statement instead, which the caller
-    # reports as "try again" (and SQLAlchemy then drops the whole pool).
-    @event.listens_for(engine, "checkout")
-    def _ping(dbapi_conn, rec, proxy):
-        used = rec.info.get("used")
-        if used is not None and time.monotonic() - used < PING_IDLE:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_conn)
-        except Exception as e:
-            raise DisconnectionError(str(e)) from e
-
-    @event.listens_for(engine, "connect")
-    @event.listens_for(engine, "checkin")
-    def _used(dbapi_conn, rec):
-        rec.info["used"] = time.monotonic()
-
+    # LIFO, so a busy minute keeps reusing the same few warm connections.
+    engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                           max_overflow=POOL_OVERFLOW, pool_use_lifo=True,
+                           pool_timeout=limits.pool_timeout, connect_args=args)
     bounded = _bounded_connection_class() if limits.wait_budget is not None else None
     if bounded is None:
         return engine

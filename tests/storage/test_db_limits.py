@@ -101,32 +101,3 @@ def test_the_urls_own_options_are_kept(database_url):
 def test_describe_names_the_place_never_the_password(url, where):
     assert describe(url) == where
 
-
-def test_a_pooled_connection_is_pinged_only_after_idling_and_replaced_if_dead(
-        database_url, monkeypatch):
-    """In a click storm a ping per checkout was a round trip per submit; a
-    connection idle past PING_IDLE is still pinged, and a dead one replaced
-    before anyone's statement runs on it."""
-    import storage.db as dbmod
-
-    web = Database(database_url, WEB)
-    try:
-        if not web.is_postgres:
-            pytest.skip("PostgreSQL's pool pings; a SQLite file has no server to lose")
-        pings = []
-        real = web.engine.dialect.do_ping
-        monkeypatch.setattr(web.engine.dialect, "do_ping", lambda c: pings.append(1) or real(c))
-        monkeypatch.setattr(dbmod, "PING_IDLE", 0.2)
-        pid = _setting(web, "SELECT pg_backend_pid()")  # a fresh connection: no ping
-        assert _setting(web, "SELECT pg_backend_pid()") == pid and pings == []  # just used
-        time.sleep(0.3)
-        assert _setting(web, "SELECT 1") == 1 and len(pings) == 1  # idle: pinged
-        other = Database(database_url, WORKER)
-        try:
-            assert _setting(other, f"SELECT pg_terminate_backend({pid})") is True
-        finally:
-            other.dispose()
-        time.sleep(0.3)
-        assert _setting(web, "SELECT pg_backend_pid()") != pid  # the dead one was replaced
-    finally:
-        web.dispose()
