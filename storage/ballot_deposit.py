@@ -2,8 +2,8 @@
 
 The click storm's hot path (issue 12), so it does the least a database can:
 - PostgreSQL: one statement, run in autocommit (a statement is its own
-  transaction), so one round trip instead of BEGIN, a read, two INSERTs and
-  COMMIT;
+  transaction), so one round trip (after the pool's pre-ping) instead of BEGIN, a read,
+  two INSERTs and COMMIT;
 - SQLite: a read and two INSERTs on the group commit's warm connection
   (storage.writers), no second connection.
 
@@ -148,12 +148,6 @@ def _pg_deposit(conn: Connection, params: dict, check: bool, roster) -> Facts:
     if row[4] == "open":  # open, yet not spent: only the roster check stops it
         raise Stale(facts)
     raise RoundClosed(params["round_id"])
-
-
-def submit_facts(conn: Connection, team_id: str) -> Facts | None:
-    """The workspace's Facts, or None (operations that deposit without a submit)."""
-    row = conn.execute(_FACTS, {"team_id": team_id}).first()
-    return None if row is None else Facts(row[0], bool(row[1]), row[2])
 
 
 def ticket_state(conn, round_id: int, spent_mark: str) -> str | None:

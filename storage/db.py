@@ -220,7 +220,7 @@ class Database:
         """Run `write(connection)`, durably, and return what it returned; an
         error means nothing of it is stored. For the hottest write (a
         submit): on PostgreSQL `write` must run ONE statement, which runs in
-        autocommit (one round trip, no BEGIN or COMMIT); on SQLite it joins
+        autocommit (no BEGIN or COMMIT round trips); on SQLite it joins
         a group commit (see `storage.writers.GroupCommit`)."""
         if self._group is None:
             with self.engine.connect() as conn:

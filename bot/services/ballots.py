@@ -35,7 +35,7 @@ from storage.ballot_box import (
     Ticket,
     comment_fits,
 )
-from storage.ballot_deposit import NoWorkspace, Stale, ticket_state
+from storage.ballot_deposit import ANY_ROSTER, NoWorkspace, Stale, ticket_state
 from storage.models import Round
 
 log = logging.getLogger("candor.services")
@@ -190,19 +190,18 @@ class Thanks:
     receipts: bool  # edit the invitation DM to say "recorded" (opt-in)
 
 
-_ANY = object()
 # Deposits tried against a roster that changed under them before giving up
 # (a roster is refreshed when a round opens, so a second try is already rare).
 ROSTER_TRIES = 3
 
 
-def _scrubber(c: Candor, team_id: str, version=_ANY) -> tuple[object, people.Scrubber]:
+def _scrubber(c: Candor, team_id: str, version=ANY_ROSTER) -> tuple[object, people.Scrubber]:
     """(roster version, scrubber): this process's cached one (rebuilt off
     the request path when the roster changes), or, when the deposit found
     the roster at another `version`, one built for the current roster."""
     def cached():
         hit = c.cache.get("scrubber", {}).get(team_id)
-        ok = isinstance(hit, tuple) and len(hit) == 2 and (version is _ANY or hit[0] == version)
+        ok = isinstance(hit, tuple) and len(hit) == 2 and (version is ANY_ROSTER or hit[0] == version)
         return hit if ok else None
 
     found = cached()
